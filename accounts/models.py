@@ -1,0 +1,93 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from .validators import validate_npi
+
+
+class Organization(models.Model):
+    """A prescriber clinic. Clinic staff see only their own organization's patients and cases."""
+
+    name = models.CharField(max_length=200, unique=True)
+    npi = models.CharField(
+        "organization NPI", max_length=10, unique=True, validators=[validate_npi]
+    )
+    phone = models.CharField(max_length=30, blank=True)
+    fax = models.CharField(max_length=30, blank=True)
+    address = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    PRESCRIBER = "prescriber", "Prescriber office staff"
+    PHARMACIST = "pharmacist", "Pharmacist reviewer"
+    MEDICAL_DIRECTOR = "medical_director", "Medical director"
+    AUDITOR = "auditor", "Auditor"
+    ADMIN = "admin", "Administrator"
+
+
+REVIEWER_ROLES = frozenset({Role.PHARMACIST, Role.MEDICAL_DIRECTOR})
+OVERSIGHT_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
+
+
+class PortalUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: object
+    ) -> "User":
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text="Required for prescriber office staff; empty for payer staff.",
+    )
+    credentials = models.CharField(
+        max_length=100, blank=True, help_text="Shown on determination letters, e.g. PharmD, BCPS."
+    )
+
+    objects = PortalUserManager()  # type: ignore[misc]
+
+    class Meta:
+        constraints = [
+            # Clinic staff belong to exactly one clinic; payer staff belong to none.
+            models.CheckConstraint(
+                condition=(Q(role=Role.PRESCRIBER) & Q(organization__isnull=False))
+                | (~Q(role=Role.PRESCRIBER) & Q(organization__isnull=True)),
+                name="user_clinic_matches_role",
+            ),
+            models.CheckConstraint(condition=~Q(role=""), name="user_role_set"),
+        ]
+
+    @property
+    def is_prescriber(self) -> bool:
+        return self.role == Role.PRESCRIBER
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role in REVIEWER_ROLES
+
+    @property
+    def is_medical_director(self) -> bool:
+        return self.role == Role.MEDICAL_DIRECTOR
+
+    @property
+    def is_oversight(self) -> bool:
+        return self.role in OVERSIGHT_ROLES
+
+    @property
+    def display_name(self) -> str:
+        name = self.get_full_name() or self.username
+        return f"{name}, {self.credentials}" if self.credentials else name

@@ -1,0 +1,99 @@
+"""Shared fixtures: the named users and a real Celery worker on the test database.
+
+./test starts a throwaway PostgreSQL and Redis and passes them in DATABASE_URL / REDIS_URL.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.demo import ensure_demo_users
+from accounts.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+@pytest.fixture
+def users(db: None) -> dict[str, User]:
+    return ensure_demo_users(PASSWORD)
+
+
+@pytest.fixture
+def riverside(users: dict[str, User]) -> User:
+    """Prescriber-office staff at Riverside Hematology Associates."""
+    return users["riverside"]
+
+
+@pytest.fixture
+def lakeside(users: dict[str, User]) -> User:
+    """Prescriber-office staff at Lakeside Hemophilia Treatment Center (the other clinic)."""
+    return users["lakeside"]
+
+
+@pytest.fixture
+def pharmacist(users: dict[str, User]) -> User:
+    return users["phil"]
+
+
+@pytest.fixture
+def director(users: dict[str, User]) -> User:
+    return users["dana"]
+
+
+@pytest.fixture
+def auditor(users: dict[str, User]) -> User:
+    return users["audrey"]
+
+
+@pytest.fixture
+def portal_admin(users: dict[str, User]) -> User:
+    return users["admin"]
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, for processes outside this one."""
+    s = connection.settings_dict
+    return f"postgresql://{s['USER']}:{s['PASSWORD']}@/{s['NAME']}?host={s['HOST']}" + (
+        f"&port={s['PORT']}" if s["PORT"] else ""
+    )
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery worker` process on the real Redis, reading and writing the test database.
+
+    Tests that use it must be `django_db(transaction=True)` so the worker sees their rows.
+    """
+    from pa_portal.celery import app
+
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "DB_CONN_MAX_AGE": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "pa_portal", "worker", "--pool=solo",
+         "--without-gossip", "--without-mingle", "-l", "warning", "-n", f"test-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("the Celery worker did not start")
+    yield proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(30)
