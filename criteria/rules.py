@@ -30,8 +30,8 @@ KNOWN_SEXES = ("male", "female", "intersex")
 # Codes people confuse with hemophilia B, so a reason can say what was given instead.
 # Keys are normalized (upper case, no dot).
 ICD10_DESCRIPTIONS: dict[str, str] = {
-    "D67": "hereditary factor IX deficiency (hemophilia B)",
-    "D66": "hereditary factor VIII deficiency (hemophilia A)",
+    "D67": "hereditary factor IX deficiency, hemophilia B",
+    "D66": "hereditary factor VIII deficiency, hemophilia A",
     "D68311": "acquired hemophilia",
     "D681": "hereditary factor XI deficiency",
     "D682": "hereditary deficiency of other clotting factors",
@@ -39,7 +39,7 @@ ICD10_DESCRIPTIONS: dict[str, str] = {
     "D6800": "von Willebrand disease, unspecified",
     "Z1401": "asymptomatic hemophilia A carrier",
     "Z1402": "symptomatic hemophilia A carrier",
-    "Z148": "genetic carrier of other disease (e.g. hemophilia B carrier)",
+    "Z148": "genetic carrier of other disease, e.g. a hemophilia B carrier",
 }
 
 LAB_NAMES = {"ALT": "ALT", "AST": "AST", "ALP": "ALP", "TBILI": "total bilirubin"}
@@ -170,7 +170,9 @@ def check_fix_activity(f: Facts, p: Policy) -> Outcome:
             MET, f"Factor IX activity {shown}{_on(tested)}; policy requires ≤ {limit}%", ev
         )
     return Outcome(
-        NOT_MET, f"Factor IX activity {shown}{_on(tested)} is above the policy's {limit}%", ev
+        NOT_MET,
+        f"Factor IX activity {shown}{_on(tested)} is above the policy's {limit}% maximum",
+        ev,
     )
 
 
@@ -207,15 +209,21 @@ def check_bleeding_history(f: Facts, p: Policy) -> Outcome:
             "No life-threatening hemorrhage and no repeated serious spontaneous bleeding",
             ev,
         )
-    missing = [
-        label
-        for label, value in (
-            ("life-threatening hemorrhage", hemorrhage),
-            ("repeated serious spontaneous bleeding", repeated),
+    if hemorrhage is None and repeated is None:
+        return Outcome(UNKNOWN, "Bleeding history not supplied", ev)
+    if hemorrhage is None:
+        return Outcome(
+            UNKNOWN,
+            "No repeated serious spontaneous bleeding; life-threatening hemorrhage not supplied",
+            ev,
+            "State whether the member has had a current or historical life-threatening hemorrhage",
         )
-        if value is None
-    ]
-    return Outcome(UNKNOWN, f"Not supplied: {' and '.join(missing)}", ev)
+    return Outcome(
+        UNKNOWN,
+        "No life-threatening hemorrhage; repeated serious spontaneous bleeding not supplied",
+        ev,
+        "State whether the member has repeated, serious spontaneous bleeding episodes",
+    )
 
 
 def _newer(a: date | None, b: date | None) -> bool:
@@ -366,9 +374,9 @@ def check_inhibitor_titer(f: Facts, p: Policy) -> Outcome:
     shown = f"{fmt_decimal(titer)} BU"
     ev = (new_evidence("inhibitor_titer_bu", f"{shown} ({assay or 'assay not stated'})", tested),)
     cutoff = f"{fmt_decimal(p.inhibitor_bu_cutoff)} BU"
-    required = " or ".join(p.inhibitor_assays)
+    required = " or ".join(a.title() for a in p.inhibitor_assays)
     if assay not in p.inhibitor_assays:
-        which = "with no assay stated" if assay is None else f"by the {assay} assay"
+        which = "with no assay stated" if assay is None else f"by the {assay.title()} assay"
         return Outcome(
             UNKNOWN,
             f"Inhibitor screen {shown} {which}; policy requires the {required} assay",
@@ -380,9 +388,11 @@ def check_inhibitor_titer(f: Facts, p: Policy) -> Outcome:
         return Outcome(UNKNOWN, f"Inhibitor screen {shown} is negative", ev)
     if titer >= p.inhibitor_bu_cutoff:
         return Outcome(
-            NOT_MET, f"Inhibitor screen {shown} ({assay}{_on(tested)}) is ≥ {cutoff}: positive", ev
+            NOT_MET, f"Inhibitor screen {shown} ({assay.title()}{_on(tested)}) is ≥ {cutoff}", ev
         )
-    return Outcome(MET, f"Inhibitor screen {shown} ({assay}{_on(tested)}) is below {cutoff}", ev)
+    return Outcome(
+        MET, f"Inhibitor screen {shown} ({assay.title()}{_on(tested)}) is below {cutoff}", ev
+    )
 
 
 HIV_READINGS = {
@@ -403,25 +413,41 @@ def check_hiv(f: Facts, p: Policy) -> Outcome:
     return Outcome(reading[0], reading[1], ev)
 
 
-def _either(f: Facts, fields: tuple[tuple[str, str], ...], present: str, absent: str) -> Outcome:
-    """Two yes/no facts where either one being True means the exclusion is present."""
-    values = [(field, name, getattr(f, field)) for field, name in fields]
-    ev = tuple(new_evidence(field, str(v).lower()) for field, _, v in values if v is not None)
-    yes = [name for _, name, v in values if v is True]
+# (Facts field, what it is called in a reason, how to ask for it when missing)
+Pair = tuple[tuple[str, str, str], tuple[str, str, str]]
+
+
+def _either(f: Facts, pair: Pair, present: str, absent: str) -> Outcome:
+    """Two yes/no facts where either being True means the exclusion is present; it is
+    absent only when both are affirmatively False."""
+    values = [(field, name, ask, getattr(f, field)) for field, name, ask in pair]
+    ev = tuple(new_evidence(field, str(v).lower()) for field, _, _, v in values if v is not None)
+    yes = [name for _, name, _, v in values if v is True]
     if yes:
         return Outcome(NOT_MET, f"{present}: {' and '.join(yes)}", ev)
-    unsupplied = [name for _, name, v in values if v is None]
-    if unsupplied:
-        return Outcome(UNKNOWN, f"Not supplied: {' and '.join(unsupplied)}", ev)
-    return Outcome(MET, absent, ev)
+    missing = [(name, ask) for _, name, ask, v in values if v is None]
+    if not missing:
+        return Outcome(MET, absent, ev)
+    names = " and ".join(name for name, _ in missing)
+    asks = "; ".join(ask for _, ask in missing)
+    # With both missing the criterion's own ask covers it; with one, ask for that one.
+    return Outcome(UNKNOWN, f"Not supplied: {names}", ev, asks if len(missing) == 1 else None)
 
 
 def check_hepatitis(f: Facts, p: Policy) -> Outcome:
     return _either(
         f,
         (
-            ("hepatitis_b_active", "active hepatitis B"),
-            ("hepatitis_c_active", "active hepatitis C"),
+            (
+                "hepatitis_b_active",
+                "active hepatitis B",
+                "State whether the member has active hepatitis B infection",
+            ),
+            (
+                "hepatitis_c_active",
+                "active hepatitis C",
+                "State whether the member has active hepatitis C infection",
+            ),
         ),
         "Active infection reported",
         "No active hepatitis B or hepatitis C infection",
@@ -432,10 +458,16 @@ def check_gene_therapy(f: Facts, p: Policy) -> Outcome:
     return _either(
         f,
         (
-            ("prior_hemophilia_b_gene_therapy", "prior hemophilia B gene therapy"),
+            (
+                "prior_hemophilia_b_gene_therapy",
+                "prior hemophilia B gene therapy",
+                "State whether the member has had prior gene therapy for hemophilia B",
+            ),
             (
                 "other_gene_therapy_under_consideration",
                 "another hemophilia B gene therapy under consideration",
+                "State whether another gene therapy for hemophilia B is under consideration "
+                "for the member",
             ),
         ),
         "Reported",
