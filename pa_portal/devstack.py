@@ -178,14 +178,14 @@ def start_app_processes(
     stack: ExitStack, env: dict[str, str], port: int
 ) -> dict[str, subprocess.Popen[bytes]]:
     commands = {
-        "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         "worker": [PYTHON, "-m", "celery", "-A", "pa_portal", "worker", "-l", "info",
                    "--concurrency", "2", "--without-gossip", "--without-mingle"],
         "beat": [PYTHON, "-m", "celery", "-A", "pa_portal", "beat", "-l", "info",
                  "--schedule", str(LOCAL / "celerybeat-schedule")],
+        "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
     }  # fmt: skip
     procs: dict[str, subprocess.Popen[bytes]] = {}
-    # Registered first so they stop last-in-first-out: web, beat, worker, then Redis, PostgreSQL.
+    # Stopped last-in-first-out: web, beat, worker, then Redis and PostgreSQL (registered earlier).
     for name, command in commands.items():
         # Own session: Ctrl-C reaches only this supervisor, which stops them in order.
         procs[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)

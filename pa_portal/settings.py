@@ -193,6 +193,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
+# Review policy settings (the payer's operating rules, not the clinical policy itself).
+REVIEW_CLOCK_HOURS = {
+    "standard": env_int("REVIEW_CLOCK_HOURS_STANDARD", 72),
+    "expedited": env_int("REVIEW_CLOCK_HOURS_EXPEDITED", 24),
+}
+REVIEW_CLOCK_PAUSES_WHILE_PENDED = env_bool("REVIEW_CLOCK_PAUSES_WHILE_PENDED", True)
+REVIEW_DUE_SOON_HOURS = env_int("REVIEW_DUE_SOON_HOURS", 8)
+DENIAL_REQUIRES_MEDICAL_DIRECTOR = env_bool("DENIAL_REQUIRES_MEDICAL_DIRECTOR", False)
+AUTHORIZATION_VALID_DAYS = env_int("AUTHORIZATION_VALID_DAYS", 180)
+APPEAL_DEADLINE_DAYS = env_int("APPEAL_DEADLINE_DAYS", 180)
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

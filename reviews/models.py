@@ -1,0 +1,307 @@
+"""The PA case and what hangs off it. Every write goes through reviews.services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Sex(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+    INTERSEX = "intersex", "Intersex"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Patient(models.Model):
+    """A member as one clinic knows them. The member id ties records of two clinics together."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="patients"
+    )
+    member_id = models.CharField("health plan member ID", max_length=30)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex_assigned_at_birth = models.CharField(max_length=10, choices=Sex.choices)
+    # Kept apart from sex assigned at birth: the policy's criterion uses only the latter.
+    gender_identity = models.CharField(max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "member_id"], name="patient_member_unique_per_clinic"
+            )
+        ]
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.first_name} ({self.member_id})"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    PENDED = "pended", "Pended: information requested"
+    ESCALATED = "escalated", "Escalated to medical director"
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.PENDED, Status.ESCALATED)
+DECIDED_STATUSES = (Status.APPROVED, Status.DENIED)
+
+
+class Urgency(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    EXPEDITED = "expedited", "Expedited"
+
+
+class Case(models.Model):
+    """One prior-authorization request: the clinic's side and the reviewer's side of it."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="cases"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
+    # Copied from the patient so the lifetime limit can look across clinics cheaply.
+    member_id = models.CharField(max_length=30, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.STANDARD)
+    expedite_reason = models.TextField(blank=True)
+
+    # The clinical facts, in the criteria engine's JSON input format (criteria/schema).
+    facts = models.JSONField(default=dict, blank=True)
+    prescriber_name = models.CharField(max_length=200, blank=True)
+    prescriber_npi = models.CharField(max_length=10, blank=True)
+    body_weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    planned_infusion_date = models.DateField(null=True, blank=True)
+
+    # The engine's latest checklist (Evaluation.to_dict()) and the policy version it used.
+    checklist = models.JSONField(default=dict, blank=True)
+    policy_id = models.CharField(max_length=60, blank=True)
+    recommendation = models.CharField(max_length=10, blank=True)
+
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    clock_paused_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    ever_pended = models.BooleanField(default=False)
+    # NULL, not "", for "no key": the partial unique constraint must ignore keyless cases.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="case_idempotency_key_unique_per_clinic",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="case_status_due"),
+            models.Index(fields=["organization", "-created_at"], name="case_org_created"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED_STATUSES
+
+
+class CaseEvent(models.Model):
+    """One row per state change or action on a case, written by the service that made it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="event_case_created")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.from_status}->{self.to_status}"
+
+
+class RequestForInformation(models.Model):
+    """A pend: what the reviewer asked the clinic for, and the clinic's answer."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="rfis")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    items = models.JSONField(default=list)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one open request for information per case.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(answered_at__isnull=True), name="one_open_rfi_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"RFI on case {self.case_id} ({len(self.items)} items)"
+
+
+class ChecklistOverride(models.Model):
+    """A reviewer's ruling on one checklist line, kept beside the engine's result."""
+
+    class Ruling(models.TextChoices):
+        MET = "met", "Met"
+        NOT_MET = "not_met", "Not met"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="overrides")
+    criterion_id = models.CharField(max_length=40)
+    engine_status = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Ruling.choices)
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.engine_status} -> {self.status}"
+
+
+class DocumentKind(models.TextChoices):
+    LAB_REPORT = "lab_report", "Lab report"
+    IMAGING_REPORT = "imaging_report", "Imaging report"
+    CLINICAL_NOTE = "clinical_note", "Clinical note"
+    OTHER = "other", "Other"
+
+
+def document_path(instance: Document, filename: str) -> str:
+    # The stored name is ours, never the uploader's: no path tricks, no PHI in file names.
+    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    # Which fact groups this document supports (criterion ids), for the checklist's evidence.
+    supports = models.JSONField(default=list, blank=True)
+    file = models.FileField(upload_to=document_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class Decision(models.Model):
+    """The final determination, with the exact facts and checklist it was made on."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    failed_criteria = models.JSONField(default=list, blank=True)
+    snapshot = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    letter = models.FileField(upload_to="letters/", blank=True)
+    letter_generated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.outcome}"
+
+
+class Authorization(models.Model):
+    """An approved Hemgenix authorization: one infusion of J1411, once per member's lifetime."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        # Only an administrator's correction (e.g. an approval entered in error) voids one.
+        VOIDED = "voided", "Voided"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="authorization")
+    member_id = models.CharField(max_length=30)
+    number = models.CharField(max_length=20, unique=True)
+    hcpcs_code = models.CharField(max_length=10, default="J1411")
+    units = models.PositiveSmallIntegerField(default=1)
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+    policy_id = models.CharField(max_length=60)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # The policy's "one infusion per lifetime", enforced by PostgreSQL itself, so two
+            # approvals racing in two cases for the same member leave exactly one.
+            models.UniqueConstraint(
+                fields=["member_id"],
+                condition=Q(state="active"),
+                name="one_active_hemgenix_authorization_per_member",
+            ),
+            models.CheckConstraint(condition=Q(units=1), name="authorization_single_infusion"),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=models.F("valid_from")), name="authorization_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,677 @@
+"""Every write to a case. Each function locks the row, checks the move is allowed, saves only the
+fields it changed, writes one CaseEvent and queues background work after the commit.
+
+Views and the API call these and never set a status themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import Organization, Role, User
+from criteria import evaluate
+from criteria.io import FactsValidationError, facts_from_dict
+
+from .models import (
+    Authorization,
+    Case,
+    CaseEvent,
+    ChecklistOverride,
+    Decision,
+    Document,
+    Patient,
+    RequestForInformation,
+    Status,
+    Urgency,
+)
+from .workflow import Action, TransitionError, check_move
+
+__all__ = ["FactsInvalid", "NotAllowed", "ServiceError", "TransitionError"]
+
+
+class ServiceError(Exception):
+    """Refused; the message is fit to show the user and nothing was changed."""
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+class FactsInvalid(ServiceError):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+
+
+class LifetimeLimitReached(ServiceError):
+    pass
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _event(
+    case: Case,
+    actor: User | None,
+    action: str,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        actor_role=actor.role if actor else "system",
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail=dict(detail or {}),
+    )
+
+
+def _locked(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+def _require_clinic(actor: User, organization_id: int) -> None:
+    if actor.role != Role.PRESCRIBER or actor.organization_id != organization_id:
+        raise NotAllowed("Only staff of the requesting clinic may do this.")
+
+
+def _require_reviewer(actor: User) -> None:
+    if actor.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR):
+        raise NotAllowed("Only pharmacist reviewers and medical directors may do this.")
+
+
+def _move(case: Case, actor: User, action: str) -> tuple[str, Status]:
+    """Check the move against the workflow table; returns (from, to)."""
+    move = check_move(case.status, action, actor.role)
+    return case.status, move.to
+
+
+def _next_reference() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('reviews_case_reference_seq')")
+        row = cursor.fetchone()
+    assert row is not None
+    return f"PA-{timezone.localdate():%Y}-{row[0]:06d}"
+
+
+def _clock_hours(urgency: str) -> int:
+    return int(settings.REVIEW_CLOCK_HOURS[urgency])
+
+
+def _on_commit(task_name: str, *args: Any) -> None:
+    """Queue a Celery task once the transaction has committed, so the worker sees the rows."""
+    from . import tasks
+
+    transaction.on_commit(lambda: getattr(tasks, task_name).delay(*args))
+
+
+# --- facts and evaluation ---------------------------------------------------------------------
+
+
+def active_approvals_for(member_id: str, *, excluding: Case | None = None) -> int:
+    qs = Authorization.objects.filter(member_id=member_id, state=Authorization.State.ACTIVE)
+    if excluding is not None:
+        qs = qs.exclude(case=excluding)
+    return qs.count()
+
+
+def facts_document(case: Case, *, on: date | None = None) -> dict[str, Any]:
+    """The engine's input for a case: the clinic's facts plus the patient record and the
+    approvals already on file for the member (from any clinic)."""
+    patient = case.patient
+    return {
+        **case.facts,
+        "evaluation_date": (on or timezone.localdate()).isoformat(),
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "sex_assigned_at_birth": patient.sex_assigned_at_birth,
+        "active_approvals_on_file": active_approvals_for(case.member_id, excluding=case),
+    }
+
+
+def evaluate_case(case: Case, *, on: date | None = None) -> dict[str, Any]:
+    try:
+        facts = facts_from_dict(facts_document(case, on=on))
+    except FactsValidationError as exc:
+        raise FactsInvalid(list(exc.errors)) from exc
+    return evaluate(facts).to_dict()
+
+
+def validate_facts(data: Mapping[str, Any]) -> None:
+    """Check clinic-supplied facts in isolation (dates relative to today)."""
+    probe = {**data, "evaluation_date": timezone.localdate().isoformat()}
+    try:
+        facts_from_dict(probe)
+    except FactsValidationError as exc:
+        raise FactsInvalid(list(exc.errors)) from exc
+
+
+def _store_evaluation(case: Case, evaluation: dict[str, Any]) -> list[str]:
+    case.checklist = evaluation
+    case.policy_id = evaluation["policy_id"]
+    case.recommendation = evaluation["recommendation"]
+    return ["checklist", "policy_id", "recommendation"]
+
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def patient_create(*, actor: User, **fields: Any) -> Patient:
+    if actor.role != Role.PRESCRIBER or actor.organization is None:
+        raise NotAllowed("Only clinic staff may add patients.")
+    organization: Organization = actor.organization
+    if Patient.objects.filter(organization=organization, member_id=fields["member_id"]).exists():
+        raise ServiceError(f"A patient with member ID {fields['member_id']} already exists.")
+    return Patient.objects.create(organization=organization, created_by=actor, **fields)
+
+
+# --- the clinic's side ------------------------------------------------------------------------
+
+DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User,
+    patient: Patient,
+    urgency: str = Urgency.STANDARD,
+    expedite_reason: str = "",
+    facts: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    **details: Any,
+) -> Case:
+    """A new draft request for one of the clinic's patients."""
+    _require_clinic(actor, patient.organization_id)
+    _check_urgency(urgency, expedite_reason)
+    facts = dict(facts or {})
+    validate_facts(facts)
+    case = Case.objects.create(
+        reference=_next_reference(),
+        organization_id=patient.organization_id,
+        patient=patient,
+        member_id=patient.member_id,
+        urgency=urgency,
+        expedite_reason=expedite_reason,
+        facts=facts,
+        created_by=actor,
+        idempotency_key=idempotency_key,
+        **{k: v for k, v in details.items() if k in DETAIL_FIELDS},
+    )
+    _event(case, actor, "created", to_status=Status.DRAFT)
+    return case
+
+
+def _check_urgency(urgency: str, expedite_reason: str) -> None:
+    if urgency not in Urgency.values:
+        raise ServiceError(f"Urgency must be one of {', '.join(Urgency.values)}.")
+    if urgency == Urgency.EXPEDITED and not expedite_reason.strip():
+        raise ServiceError(
+            "An expedited request needs the reason waiting the standard time could "
+            "seriously jeopardize the patient's life, health or function."
+        )
+
+
+@transaction.atomic
+def case_update_draft(
+    *,
+    actor: User,
+    case: Case,
+    facts: Mapping[str, Any],
+    urgency: str,
+    expedite_reason: str = "",
+    **details: Any,
+) -> Case:
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    if case.status != Status.DRAFT:
+        raise TransitionError(
+            "This request was submitted and is frozen; changes go through an answer to a "
+            "request for information."
+        )
+    _check_urgency(urgency, expedite_reason)
+    validate_facts(facts)
+    case.facts = dict(facts)
+    case.urgency = urgency
+    case.expedite_reason = expedite_reason
+    for name in DETAIL_FIELDS:
+        if name in details:
+            setattr(case, name, details[name])
+    case.save(update_fields=["facts", "urgency", "expedite_reason", *DETAIL_FIELDS, "updated_at"])
+    _event(case, actor, "draft_saved", from_status=Status.DRAFT, to_status=Status.DRAFT)
+    return case
+
+
+@transaction.atomic
+def case_submit(*, actor: User, case: Case) -> Case:
+    """Freeze the request, store its auto-evaluated checklist and start the review clock."""
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    from_status, to_status = _move(case, actor, Action.SUBMIT)
+    now = timezone.now()
+    evaluation = evaluate_case(case, on=timezone.localdate(now))
+    fields = _store_evaluation(case, evaluation)
+    case.status = to_status
+    case.submitted_at = now
+    case.due_at = now + timedelta(hours=_clock_hours(case.urgency))
+    case.save(update_fields=[*fields, "status", "submitted_at", "due_at", "updated_at"])
+    _event(
+        case,
+        actor,
+        Action.SUBMIT,
+        from_status=from_status,
+        to_status=to_status,
+        detail={"policy_id": case.policy_id, "recommendation": case.recommendation},
+    )
+    return case
+
+
+@transaction.atomic
+def case_answer_rfi(
+    *, actor: User, case: Case, facts: Mapping[str, Any] | None = None, note: str = ""
+) -> Case:
+    """The clinic's answer to a pend: new facts (merged over the old) and/or a note."""
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    from_status, to_status = _move(case, actor, Action.ANSWER)
+    rfi = case.rfis.filter(answered_at__isnull=True).first()
+    if not facts and not note.strip():
+        raise ServiceError("Give the requested information or a note explaining it.")
+    merged = {**case.facts, **(facts or {})}
+    validate_facts(merged)
+    changed = sorted(k for k in (facts or {}) if case.facts.get(k) != merged[k])
+    case.facts = merged
+    now = timezone.now()
+    fields = _store_evaluation(case, evaluate_case(case, on=timezone.localdate(case.submitted_at)))
+    fields += _resume_clock(case, now)
+    if case.assigned_to_id is None:
+        to_status = Status.SUBMITTED  # released while pended: back to the shared queue
+    case.status = to_status
+    case.save(update_fields=[*fields, "facts", "status", "updated_at"])
+    if rfi is not None:
+        rfi.answered_by = actor
+        rfi.answered_at = now
+        rfi.answer_note = note
+        rfi.save(update_fields=["answered_by", "answered_at", "answer_note"])
+    _event(
+        case,
+        actor,
+        Action.ANSWER,
+        from_status=from_status,
+        to_status=to_status,
+        reason=note,
+        detail={"changed_facts": changed, "recommendation": case.recommendation},
+    )
+    return case
+
+
+def _resume_clock(case: Case, now: Any) -> list[str]:
+    if case.clock_paused_at is None or case.due_at is None:
+        return []
+    case.due_at += now - case.clock_paused_at
+    case.clock_paused_at = None
+    return ["due_at", "clock_paused_at"]
+
+
+@transaction.atomic
+def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    from_status, to_status = _move(case, actor, Action.WITHDRAW)
+    case.status = to_status
+    case.assigned_to = None
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    _event(
+        case, actor, Action.WITHDRAW, from_status=from_status, to_status=to_status, reason=reason
+    )
+    return case
+
+
+# --- documents --------------------------------------------------------------------------------
+
+ALLOWED_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    return next((kind for magic, kind in ALLOWED_TYPES.items() if head.startswith(magic)), None)
+
+
+@transaction.atomic
+def document_attach(
+    *,
+    actor: User,
+    case: Case,
+    upload: UploadedFile,
+    kind: str,
+    supports: Iterable[str] = (),
+) -> Document:
+    """Store a lab or imaging report; the content decides the type, not the file's name."""
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    if case.status not in (Status.DRAFT, Status.PENDED):
+        raise TransitionError(
+            "Documents can be added to a draft or in answer to a request for information."
+        )
+    content_type = _check_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = Document(
+        case=case,
+        kind=kind,
+        supports=sorted(set(supports)),
+        original_name=(upload.name or "document")[-255:],
+        content_type=content_type,
+        size=upload.size or 0,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    document.file.save("upload", upload, save=False)
+    document.save()
+    _event(
+        case,
+        actor,
+        "document_added",
+        detail={"document_id": document.pk, "kind": kind, "name": document.original_name},
+    )
+    return document
+
+
+def _check_upload(upload: UploadedFile) -> str:
+    limit = int(settings.DOCUMENT_MAX_BYTES)
+    if not upload.size:
+        raise ServiceError("The file is empty.")
+    if upload.size > limit:
+        raise ServiceError(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type is None:
+        raise ServiceError("Only PDF, PNG and JPEG files are accepted; this file is none of them.")
+    name = (upload.name or "").lower()
+    if not name.endswith(EXTENSIONS[content_type]):
+        raise ServiceError(
+            f"The file's name does not match its content ({content_type}); rename it and try again."
+        )
+    return content_type
+
+
+# --- the reviewer's side ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_claim(*, actor: User, case: Case) -> Case:
+    case = _locked(case)
+    _require_reviewer(actor)
+    if case.status == Status.IN_REVIEW and case.assigned_to_id not in (None, actor.pk):
+        raise TransitionError(f"{case.assigned_to} already has this case.")
+    from_status, to_status = _move(case, actor, Action.CLAIM)
+    case.status = to_status
+    case.assigned_to = actor
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    _event(case, actor, Action.CLAIM, from_status=from_status, to_status=to_status)
+    return case
+
+
+@transaction.atomic
+def case_assign(*, actor: User, case: Case, reviewer: User) -> Case:
+    case = _locked(case)
+    _require_reviewer(actor)
+    if reviewer.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR) or not reviewer.is_active:
+        raise ServiceError("Cases can only be assigned to an active reviewer.")
+    from_status, to_status = _move(case, actor, Action.ASSIGN)
+    previous = case.assigned_to_id
+    case.status = to_status
+    case.assigned_to = reviewer
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    _event(
+        case,
+        actor,
+        Action.ASSIGN,
+        from_status=from_status,
+        to_status=to_status,
+        detail={"assigned_to": reviewer.username, "previous_assignee_id": previous},
+    )
+    return case
+
+
+@transaction.atomic
+def case_release(*, actor: User, case: Case) -> Case:
+    case = _locked(case)
+    _require_reviewer(actor)
+    from_status, to_status = _move(case, actor, Action.RELEASE)
+    case.status = to_status
+    case.assigned_to = None
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    _event(case, actor, Action.RELEASE, from_status=from_status, to_status=to_status)
+    return case
+
+
+@transaction.atomic
+def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -> Case:
+    """Ask the clinic for information; the clock pauses if the policy setting says so."""
+    case = _locked(case)
+    _require_reviewer(actor)
+    items = [item.strip() for item in items if item.strip()]
+    if not items:
+        raise ServiceError("List at least one item of information the clinic must provide.")
+    from_status, to_status = _move(case, actor, Action.PEND)
+    now = timezone.now()
+    case.status = to_status
+    case.ever_pended = True
+    fields = ["status", "ever_pended", "updated_at"]
+    if case.assigned_to_id is None:
+        # A director pending an escalated case gets the answer back.
+        case.assigned_to = actor
+        fields.append("assigned_to")
+    if settings.REVIEW_CLOCK_PAUSES_WHILE_PENDED:
+        case.clock_paused_at = now
+        fields.append("clock_paused_at")
+    case.save(update_fields=fields)
+    RequestForInformation.objects.create(
+        case=case, requested_by=actor, items=items, message=message
+    )
+    _event(
+        case,
+        actor,
+        Action.PEND,
+        from_status=from_status,
+        to_status=to_status,
+        reason=message,
+        detail={"items": items},
+    )
+    return case
+
+
+@transaction.atomic
+def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
+    case = _locked(case)
+    _require_reviewer(actor)
+    if not reason.strip():
+        raise ServiceError("Say why the case needs the medical director.")
+    from_status, to_status = _move(case, actor, Action.ESCALATE)
+    case.status = to_status
+    case.assigned_to = None
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    _event(
+        case, actor, Action.ESCALATE, from_status=from_status, to_status=to_status, reason=reason
+    )
+    return case
+
+
+@transaction.atomic
+def checklist_override(
+    *, actor: User, case: Case, criterion_id: str, status: str, reason: str
+) -> ChecklistOverride:
+    """Record a reviewer's ruling on one line beside the engine's result (never replacing it)."""
+    case = _locked(case)
+    _require_reviewer(actor)
+    if case.status not in (Status.IN_REVIEW, Status.ESCALATED):
+        raise TransitionError("Checklist lines can be overridden only while the case is in review.")
+    if not reason.strip():
+        raise ServiceError("An override needs a reason.")
+    if status not in ChecklistOverride.Ruling.values:
+        raise ServiceError("An override rules a line met or not met.")
+    line = next((ln for ln in case.checklist.get("lines", []) if ln["id"] == criterion_id), None)
+    if line is None:
+        raise ServiceError(f"The checklist has no line {criterion_id!r}.")
+    override = ChecklistOverride.objects.create(
+        case=case,
+        criterion_id=criterion_id,
+        engine_status=line["status"],
+        status=status,
+        reason=reason,
+        actor=actor,
+    )
+    _event(
+        case,
+        actor,
+        "override",
+        reason=reason,
+        detail={"criterion": criterion_id, "engine": line["status"], "ruling": status},
+    )
+    return override
+
+
+def effective_overrides(case: Case) -> dict[str, ChecklistOverride]:
+    """The latest ruling per line."""
+    return {o.criterion_id: o for o in case.overrides.all()}
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {
+        "facts": facts_document(case, on=timezone.localdate(case.submitted_at)),
+        "checklist": case.checklist,
+        "policy_id": case.policy_id,
+        "recommendation": case.recommendation,
+        "overrides": [
+            {
+                "criterion": o.criterion_id,
+                "engine": o.engine_status,
+                "ruling": o.status,
+                "reason": o.reason,
+                "by": o.actor.username,
+                "at": o.created_at.isoformat(),
+            }
+            for o in case.overrides.select_related("actor")
+        ],
+    }
+
+
+@transaction.atomic
+def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
+    """Approve and issue the one lifetime authorization; PostgreSQL refuses a second."""
+    case = _locked(case)
+    _require_reviewer(actor)
+    from_status, to_status = _move(case, actor, Action.APPROVE)
+    now = timezone.now()
+    # Re-checked at decision time: another clinic's case may have been approved meanwhile.
+    if active_approvals_for(case.member_id, excluding=case):
+        raise LifetimeLimitReached(_lifetime_message(case))
+    decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], now)
+    today = timezone.localdate(now)
+    try:
+        with transaction.atomic():
+            Authorization.objects.create(
+                case=case,
+                member_id=case.member_id,
+                number=f"HGX-{case.reference.removeprefix('PA-')}",
+                valid_from=today,
+                valid_to=today + timedelta(days=int(settings.AUTHORIZATION_VALID_DAYS)),
+                policy_id=case.policy_id,
+            )
+    except IntegrityError as exc:
+        raise LifetimeLimitReached(_lifetime_message(case)) from exc
+    _close(case, actor, from_status, to_status, now, reason, decision)
+    return decision
+
+
+def _lifetime_message(case: Case) -> str:
+    return (
+        f"Member {case.member_id} already has an approved Hemgenix authorization on file. The "
+        "policy allows one infusion per lifetime, so this case cannot be approved; nothing was "
+        "changed."
+    )
+
+
+@transaction.atomic
+def case_deny(*, actor: User, case: Case, failed_criteria: list[str], reason: str) -> Decision:
+    case = _locked(case)
+    _require_reviewer(actor)
+    if settings.DENIAL_REQUIRES_MEDICAL_DIRECTOR and actor.role != Role.MEDICAL_DIRECTOR:
+        raise NotAllowed("Denials are made by the medical director; escalate the case instead.")
+    from_status, to_status = _move(case, actor, Action.DENY)
+    known = {line["id"] for line in case.checklist.get("lines", [])}
+    failed = [c for c in dict.fromkeys(failed_criteria) if c]
+    if not failed:
+        raise ServiceError("Choose at least one criterion the request fails.")
+    if unknown := [c for c in failed if c not in known]:
+        raise ServiceError(f"Unknown criteria: {', '.join(unknown)}.")
+    if not reason.strip():
+        raise ServiceError("A denial needs a plain-language reason for the patient and clinic.")
+    now = timezone.now()
+    decision = _decide(case, actor, Decision.Outcome.DENIED, reason, failed, now)
+    _close(case, actor, from_status, to_status, now, reason, decision)
+    return decision
+
+
+def _decide(
+    case: Case, actor: User, outcome: str, reason: str, failed: list[str], now: Any
+) -> Decision:
+    return Decision.objects.create(
+        case=case,
+        outcome=outcome,
+        decided_by=actor,
+        reason=reason,
+        failed_criteria=failed,
+        snapshot=_snapshot(case),
+    )
+
+
+def _close(
+    case: Case,
+    actor: User,
+    from_status: str,
+    to_status: Status,
+    now: Any,
+    reason: str,
+    decision: Decision,
+) -> None:
+    case.status = to_status
+    case.decided_at = now
+    fields = ["status", "decided_at", "updated_at"]
+    if case.clock_paused_at is not None:
+        case.clock_paused_at = None
+        fields.append("clock_paused_at")
+    case.save(update_fields=fields)
+    _event(
+        case,
+        actor,
+        "approve" if to_status == Status.APPROVED else "deny",
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail={"decision_id": decision.pk, "failed_criteria": decision.failed_criteria},
+    )
+    _on_commit("generate_letter", decision.pk)

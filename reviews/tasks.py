@@ -1,0 +1,39 @@
+"""Background work queued by the services after their transaction commits."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .letters import render_letter_pdf
+from .models import Decision
+
+
+@shared_task(
+    name="reviews.generate_letter",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=10,
+)
+def generate_letter(decision_id: int) -> str:
+    """Render the determination letter once; running it again changes nothing."""
+    with transaction.atomic():
+        decision = Decision.objects.select_for_update().select_related("case").get(pk=decision_id)
+        if decision.letter:
+            return str(decision.letter.name)
+        pdf = render_letter_pdf(decision)
+        decision.letter.save(
+            f"{decision.case.reference}-determination.pdf", ContentFile(pdf), save=False
+        )
+        decision.letter_generated_at = timezone.now()
+        decision.save(update_fields=["letter", "letter_generated_at"])
+        decision.case.events.create(
+            actor=None,
+            actor_role="system",
+            action="letter_generated",
+            detail={"decision_id": decision.pk, "bytes": len(pdf)},
+        )
+    return str(decision.letter.name)

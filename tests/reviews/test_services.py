@@ -1,0 +1,68 @@
+import pytest
+
+from accounts.models import User
+from reviews import services
+from reviews.models import Authorization, CaseEvent, Status
+from reviews.workflow import TransitionError
+from tests.factories import approvable_facts, make_case, make_patient
+
+
+def test_it_submits_with_a_stored_checklist_and_clock(riverside: User) -> None:
+    case = make_case(riverside)
+    assert case.status == Status.SUBMITTED
+    assert case.recommendation == "approve"
+    assert case.policy_id
+    assert case.checklist["recommendation"] == "approve"
+    assert case.due_at is not None and case.submitted_at is not None
+    assert (case.due_at - case.submitted_at).total_seconds() == 72 * 3600
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions == ["created", "submit"]
+
+
+def test_it_runs_submit_pend_answer_approve(riverside: User, pharmacist: User) -> None:
+    facts = approvable_facts()
+    del facts["hiv_status"]
+    case = make_case(riverside, facts=facts, claim_by=pharmacist)
+    assert case.recommendation == "pend"
+    case = services.case_pend(actor=pharmacist, case=case, items=["HIV status"], message="Need HIV")
+    assert case.status == Status.PENDED
+    assert case.clock_paused_at is not None
+    case = services.case_answer_rfi(actor=riverside, case=case, facts={"hiv_status": "negative"})
+    assert case.status == Status.IN_REVIEW
+    assert case.recommendation == "approve"
+    assert case.clock_paused_at is None
+    decision = services.case_approve(actor=pharmacist, case=case)
+    case.refresh_from_db()
+    assert case.status == Status.APPROVED
+    assert decision.snapshot["facts"]["hiv_status"] == "negative"
+    assert Authorization.objects.get(case=case).units == 1
+    assert CaseEvent.objects.filter(case=case, action="approve").count() == 1
+
+
+def test_it_refuses_a_second_decision(riverside: User, pharmacist: User) -> None:
+    case = make_case(riverside, claim_by=pharmacist)
+    services.case_approve(actor=pharmacist, case=case)
+    with pytest.raises(TransitionError, match="already decided"):
+        services.case_deny(actor=pharmacist, case=case, failed_criteria=["age"], reason="x")
+
+
+def test_it_refuses_a_second_lifetime_approval_across_clinics(
+    riverside: User, lakeside: User, pharmacist: User
+) -> None:
+    first = make_case(
+        riverside, patient=make_patient(riverside, member_id="MEM-1"), claim_by=pharmacist
+    )
+    second = make_case(
+        lakeside, patient=make_patient(lakeside, member_id="MEM-1"), claim_by=pharmacist
+    )
+    services.case_approve(actor=pharmacist, case=first)
+    with pytest.raises(services.LifetimeLimitReached, match="one infusion per lifetime"):
+        services.case_approve(actor=pharmacist, case=second)
+    second.refresh_from_db()
+    assert second.status == Status.IN_REVIEW
+
+
+def test_it_refuses_clinic_actions_from_another_clinic(riverside: User, lakeside: User) -> None:
+    case = make_case(riverside, submit=False)
+    with pytest.raises(services.NotAllowed):
+        services.case_submit(actor=lakeside, case=case)
