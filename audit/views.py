@@ -7,4 +7,4 @@ from accounts.permissions import role_required
 
 @role_required(Role.AUDITOR, Role.ADMIN)
 def log(request: HttpRequest) -> HttpResponse:
-    return render(request, "reviews/audit/log.html", {})
+    return render(request, "audit/log.html", {})

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, Role, User
+from audit.log import record as audit_record
 from criteria import evaluate
 from criteria.io import FactsValidationError, facts_from_dict
 
@@ -58,7 +59,7 @@ class LifetimeLimitReached(ServiceError):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _event(
+def record_event(
     case: Case,
     actor: User | None,
     action: str,
@@ -68,7 +69,7 @@ def _event(
     reason: str = "",
     detail: Mapping[str, Any] | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         actor=actor,
         actor_role=actor.role if actor else "system",
@@ -78,6 +79,14 @@ def _event(
         reason=reason,
         detail=dict(detail or {}),
     )
+    # The same transaction writes the audit row: both exist or neither does.
+    audit_record(
+        action=f"case.{action}",
+        actor=actor,
+        case=case,
+        detail={"from": from_status, "to": to_status, "reason": reason, **event.detail},
+    )
+    return event
 
 
 def _locked(case: Case | int) -> Case:
@@ -213,7 +222,7 @@ def case_create(
         idempotency_key=idempotency_key,
         **{k: v for k, v in details.items() if k in DETAIL_FIELDS},
     )
-    _event(case, actor, "created", to_status=Status.DRAFT)
+    record_event(case, actor, "created", to_status=Status.DRAFT)
     return case
 
 
@@ -253,7 +262,7 @@ def case_update_draft(
         if name in details:
             setattr(case, name, details[name])
     case.save(update_fields=["facts", "urgency", "expedite_reason", *DETAIL_FIELDS, "updated_at"])
-    _event(case, actor, "draft_saved", from_status=Status.DRAFT, to_status=Status.DRAFT)
+    record_event(case, actor, "draft_saved", from_status=Status.DRAFT, to_status=Status.DRAFT)
     return case
 
 
@@ -270,7 +279,7 @@ def case_submit(*, actor: User, case: Case) -> Case:
     case.submitted_at = now
     case.due_at = now + timedelta(hours=_clock_hours(case.urgency))
     case.save(update_fields=[*fields, "status", "submitted_at", "due_at", "updated_at"])
-    _event(
+    record_event(
         case,
         actor,
         Action.SUBMIT,
@@ -308,7 +317,7 @@ def case_answer_rfi(
         rfi.answered_at = now
         rfi.answer_note = note
         rfi.save(update_fields=["answered_by", "answered_at", "answer_note"])
-    _event(
+    record_event(
         case,
         actor,
         Action.ANSWER,
@@ -336,7 +345,7 @@ def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     case.status = to_status
     case.assigned_to = None
     case.save(update_fields=["status", "assigned_to", "updated_at"])
-    _event(
+    record_event(
         case, actor, Action.WITHDRAW, from_status=from_status, to_status=to_status, reason=reason
     )
     return case
@@ -389,7 +398,7 @@ def document_attach(
     )
     document.file.save("upload", upload, save=False)
     document.save()
-    _event(
+    record_event(
         case,
         actor,
         "document_added",
@@ -430,7 +439,7 @@ def case_claim(*, actor: User, case: Case) -> Case:
     case.status = to_status
     case.assigned_to = actor
     case.save(update_fields=["status", "assigned_to", "updated_at"])
-    _event(case, actor, Action.CLAIM, from_status=from_status, to_status=to_status)
+    record_event(case, actor, Action.CLAIM, from_status=from_status, to_status=to_status)
     return case
 
 
@@ -445,7 +454,7 @@ def case_assign(*, actor: User, case: Case, reviewer: User) -> Case:
     case.status = to_status
     case.assigned_to = reviewer
     case.save(update_fields=["status", "assigned_to", "updated_at"])
-    _event(
+    record_event(
         case,
         actor,
         Action.ASSIGN,
@@ -464,7 +473,7 @@ def case_release(*, actor: User, case: Case) -> Case:
     case.status = to_status
     case.assigned_to = None
     case.save(update_fields=["status", "assigned_to", "updated_at"])
-    _event(case, actor, Action.RELEASE, from_status=from_status, to_status=to_status)
+    record_event(case, actor, Action.RELEASE, from_status=from_status, to_status=to_status)
     return case
 
 
@@ -492,7 +501,7 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
     RequestForInformation.objects.create(
         case=case, requested_by=actor, items=items, message=message
     )
-    _event(
+    record_event(
         case,
         actor,
         Action.PEND,
@@ -514,7 +523,7 @@ def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
     case.status = to_status
     case.assigned_to = None
     case.save(update_fields=["status", "assigned_to", "updated_at"])
-    _event(
+    record_event(
         case, actor, Action.ESCALATE, from_status=from_status, to_status=to_status, reason=reason
     )
     return case
@@ -544,7 +553,7 @@ def checklist_override(
         reason=reason,
         actor=actor,
     )
-    _event(
+    record_event(
         case,
         actor,
         "override",
@@ -665,7 +674,7 @@ def _close(
         case.clock_paused_at = None
         fields.append("clock_paused_at")
     case.save(update_fields=fields)
-    _event(
+    record_event(
         case,
         actor,
         "approve" if to_status == Status.APPROVED else "deny",

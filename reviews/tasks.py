@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .letters import render_letter_pdf
 from .models import Decision
+from .services import record_event
 
 
 @shared_task(
@@ -30,10 +31,10 @@ def generate_letter(decision_id: int) -> str:
         )
         decision.letter_generated_at = timezone.now()
         decision.save(update_fields=["letter", "letter_generated_at"])
-        decision.case.events.create(
-            actor=None,
-            actor_role="system",
-            action="letter_generated",
+        record_event(
+            decision.case,
+            None,
+            "letter_generated",
             detail={"decision_id": decision.pk, "bytes": len(pdf)},
         )
     return str(decision.letter.name)
