@@ -264,7 +264,7 @@ def _fix_value(r: _Reader, data: Mapping[str, Any], unit: str | None) -> Decimal
 
 
 def _diagnosis(r: _Reader, data: Mapping[str, Any]) -> str | None:
-    code = r.text(data, "diagnosis_code", limit=10)
+    code = r.text(data, "diagnosis_code", limit=20)
     if code is None:
         return None
     code = code.strip().upper()
@@ -277,7 +277,7 @@ def _diagnosis(r: _Reader, data: Mapping[str, Any]) -> str | None:
 def _check_dates(r: _Reader, facts: Facts) -> None:
     """Nothing can happen after the evaluation date, nor before the member was born."""
     on, born = facts.evaluation_date, facts.date_of_birth
-    if born is not None and _years_between(born, on) > MAX_AGE_YEARS:
+    if born is not None and born < _years_before(on, MAX_AGE_YEARS):
         r.fail("date_of_birth", f"{born} is more than {MAX_AGE_YEARS} years before {on}")
     dated: list[tuple[str, date | None]] = [
         ("date_of_birth", born),
@@ -293,8 +293,12 @@ def _check_dates(r: _Reader, facts: Facts) -> None:
             r.fail(path, f"{day} is before the date of birth {born}")
 
 
-def _years_between(start: date, end: date) -> int:
-    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (Feb 29 becomes Feb 28)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
 
 
 def _read(r: _Reader, data: Mapping[str, Any]) -> Facts | None:
