@@ -94,4 +94,4 @@ def facts(draw: st.DrawFn, unknown_weight: float = 0.3) -> Facts:
 
 
 def is_unknown(facts: Facts, name: str) -> bool:
-    return getattr(facts, name) == EMPTY.get(name)
+    return bool(getattr(facts, name) == EMPTY.get(name))

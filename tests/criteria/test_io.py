@@ -61,7 +61,7 @@ def test_it_reads_only_the_evaluation_date_as_required() -> None:
 
 
 def test_it_treats_null_as_not_supplied() -> None:
-    document = {name: None for name in facts_to_dict(COMPLETE)}
+    document: dict[str, Any] = {name: None for name in facts_to_dict(COMPLETE)}
     document["evaluation_date"] = "2024-01-01"
     assert facts_from_dict(document) == Facts(date(2024, 1, 1))
 
