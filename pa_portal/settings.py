@@ -184,7 +184,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
-CELERY_IMPORTS = ["pa_portal.tasks"]
+CELERY_IMPORTS = ["pa_portal.tasks", "reviews.outbox"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -195,7 +195,11 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# A broker that is down must not hold up a web request: fail fast, the outbox retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "relay-outbox": {"task": "reviews.relay_outbox", "schedule": 30.0},
+}
 
 # Review policy settings (the payer's operating rules, not the clinical policy itself).
 REVIEW_CLOCK_HOURS = {
@@ -258,3 +262,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Audit and oversight. How many proxies in front of the app append to X-Forwarded-For; 0 means
+# none, and the audit log records REMOTE_ADDR (the header alone is whatever the client sent).
+AUDIT_PROXY_HOPS = env_int("AUDIT_PROXY_HOPS", 0)
+AUDIT_LOG_PAGE_SIZE = 50

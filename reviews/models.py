@@ -305,3 +305,27 @@ class Authorization(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the change that needs it.
+
+    If Redis is down when the transaction commits, the row waits and the relay sends it later,
+    so no letter is lost; the tasks are idempotent, so a message sent twice does no harm.
+    """
+
+    task = models.CharField(max_length=100)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="outbox_unsent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args} {'sent' if self.sent_at else 'waiting'}"

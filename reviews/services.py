@@ -21,6 +21,7 @@ from audit.log import record as audit_record
 from criteria import evaluate
 from criteria.io import FactsValidationError, facts_from_dict
 
+from . import outbox
 from .models import (
     Authorization,
     Case,
@@ -123,10 +124,8 @@ def _clock_hours(urgency: str) -> int:
 
 
 def _on_commit(task_name: str, *args: Any) -> None:
-    """Queue a Celery task once the transaction has committed, so the worker sees the rows."""
-    from . import tasks
-
-    transaction.on_commit(lambda: getattr(tasks, task_name).delay(*args))
+    """Queue a Celery task through the outbox: sent after the commit, or later by the relay."""
+    outbox.enqueue(f"reviews.{task_name}", *args)
 
 
 # --- facts and evaluation ---------------------------------------------------------------------
@@ -142,19 +141,31 @@ def active_approvals_for(member_id: str, *, excluding: Case | None = None) -> in
 def facts_document(case: Case, *, on: date | None = None) -> dict[str, Any]:
     """The engine's input for a case: the clinic's facts plus the patient record and the
     approvals already on file for the member (from any clinic)."""
-    patient = case.patient
     return {
         **case.facts,
         "evaluation_date": (on or timezone.localdate()).isoformat(),
-        "date_of_birth": patient.date_of_birth.isoformat(),
-        "sex_assigned_at_birth": patient.sex_assigned_at_birth,
-        "active_approvals_on_file": active_approvals_for(case.member_id, excluding=case),
+        **_patient_facts(case.patient, case.member_id, excluding=case),
     }
 
 
 def evaluate_case(case: Case, *, on: date | None = None) -> dict[str, Any]:
+    return _evaluate_document(facts_document(case, on=on))
+
+
+def _patient_facts(
+    patient: Patient, member_id: str, *, excluding: Case | None = None
+) -> dict[str, Any]:
+    """The facts the portal supplies from its own records, never taken from the clinic."""
+    return {
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "sex_assigned_at_birth": patient.sex_assigned_at_birth,
+        "active_approvals_on_file": active_approvals_for(member_id, excluding=excluding),
+    }
+
+
+def _evaluate_document(document: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        facts = facts_from_dict(facts_document(case, on=on))
+        facts = facts_from_dict(document)
     except FactsValidationError as exc:
         raise FactsInvalid(list(exc.errors)) from exc
     return evaluate(facts).to_dict()
@@ -684,3 +695,65 @@ def _close(
         detail={"decision_id": decision.pk, "failed_criteria": decision.failed_criteria},
     )
     _on_commit("generate_letter", decision.pk)
+
+
+# --- prescriber portal and API (issue 4) ------------------------------------------------------
+
+# Facts the portal supplies itself (from the patient record, the clock and the authorizations on
+# file); a clinic's facts may not carry them.
+PORTAL_FACTS = (
+    "evaluation_date",
+    "date_of_birth",
+    "sex_assigned_at_birth",
+    "active_approvals_on_file",
+)
+
+
+def evaluate_facts(
+    *, patient: Patient | None, facts: Mapping[str, Any], on: date | None = None
+) -> dict[str, Any]:
+    """The checklist a clinic's unsaved facts would get for this patient; saves nothing.
+
+    Used for the live preview and to check a request before anything is written. The patient
+    may be unsaved (a new patient from the API); without one, age and sex stay unknown.
+    """
+    refuse_portal_facts(facts)
+    document = {**facts, "evaluation_date": (on or timezone.localdate()).isoformat()}
+    if patient is not None:
+        document.update(_patient_facts(patient, patient.member_id))
+    return _evaluate_document(document)
+
+
+def refuse_portal_facts(facts: Mapping[str, Any]) -> None:
+    if given := [key for key in PORTAL_FACTS if key in facts]:
+        raise FactsInvalid(
+            [(key, f"{key}: is set by the portal, not by the clinic") for key in given]
+        )
+
+
+def patient_get_or_create(
+    *, actor: User, member_id: str, **fields: Any
+) -> tuple[Patient, bool]:
+    """The clinic's patient with this member ID, created from fields if new. Two requests racing
+    to add the same member leave one patient: the unique constraint decides, the loser reuses."""
+    if actor.role != Role.PRESCRIBER or actor.organization_id is None:
+        raise NotAllowed("Only clinic staff may add patients.")
+    mine = Patient.objects.filter(organization_id=actor.organization_id, member_id=member_id)
+    if (existing := mine.first()) is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return patient_create(actor=actor, member_id=member_id, **fields), True
+    except (IntegrityError, ServiceError):
+        # Another request added the member between our look and our insert.
+        if (winner := mine.first()) is None:
+            raise
+        return winner, False
+
+
+@transaction.atomic
+def case_file(*, actor: User, patient: Patient, submit: bool = False, **fields: Any) -> Case:
+    """Create a request and, if asked, submit it in the same transaction: a submit the policy
+    engine refuses leaves no draft behind."""
+    case = case_create(actor=actor, patient=patient, **fields)
+    return case_submit(actor=actor, case=case) if submit else case
