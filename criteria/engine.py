@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 from criteria.facts import Facts
-from criteria.policy import CriterionDef, Policy
+from criteria.policy import Policy
 from criteria.registry import policy_for
 from criteria.results import CriterionResult, Evaluation, Recommendation, Status, new_result
 
-
-def _line(criterion: CriterionDef, facts: Facts, policy: Policy) -> CriterionResult:
-    outcome = criterion.check(facts, policy)
-    ask = None
-    if outcome.status is Status.UNKNOWN:
-        ask = outcome.ask or criterion.ask
-    return new_result(
-        criterion.id,
-        criterion.kind,
-        criterion.section,
-        criterion.wording,
-        outcome.status,
-        outcome.reason,
-        outcome.evidence,
-        ask,
-    )
+UNKNOWN, NOT_MET = Status.UNKNOWN, Status.NOT_MET
 
 
 def evaluate(facts: Facts, policy: Policy | None = None) -> Evaluation:
@@ -33,21 +18,45 @@ def evaluate(facts: Facts, policy: Policy | None = None) -> Evaluation:
     """
     if policy is None:
         policy = policy_for(facts.evaluation_date)
-    lines = tuple(_line(c, facts, policy) for c in policy.criteria)
-    failing = tuple(line.id for line in lines if line.status is Status.NOT_MET)
-    unknown = [line for line in lines if line.status is Status.UNKNOWN]
+    lines: list[CriterionResult] = []
+    failing: list[str] = []
+    missing: list[str] = []
+    asks: list[str] = []
+    # One pass over the criteria: this loop is most of the engine's time budget.
+    for criterion in policy.criteria:
+        status, reason, evidence, ask = criterion.check(facts, policy)
+        if status is UNKNOWN:
+            ask = ask or criterion.ask
+            missing.append(criterion.id)
+            asks.append(ask)
+        else:
+            ask = None  # only unknown lines carry a request for information
+            if status is NOT_MET:
+                failing.append(criterion.id)
+        lines.append(
+            new_result(
+                criterion.id,
+                criterion.kind,
+                criterion.section,
+                criterion.wording,
+                status,
+                reason,
+                evidence,
+                ask,
+            )
+        )
     if failing:
         recommendation = Recommendation.DENY
-    elif unknown:
+    elif missing:
         recommendation = Recommendation.PEND
     else:
         recommendation = Recommendation.APPROVE
     return Evaluation(
         policy_id=policy.id,
         evaluated_on=facts.evaluation_date,
-        lines=lines,
+        lines=tuple(lines),
         recommendation=recommendation,
-        failing=failing,
-        missing=tuple(line.id for line in unknown),
-        requests_for_information=tuple(line.request_for_information or "" for line in unknown),
+        failing=tuple(failing),
+        missing=tuple(missing),
+        requests_for_information=tuple(asks),
     )

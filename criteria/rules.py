@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from criteria.facts import Facts, ImagingResult, LabResult
 from criteria.policy import Outcome, Policy
@@ -62,8 +63,34 @@ def _slug(value: str | None, sep: str) -> str | None:
     """Lower-case and join words with ``sep``; blank means not supplied."""
     if value is None:
         return None
-    slug = _NON_ALNUM.sub(sep, value.strip().lower()).strip(sep)
-    return slug or None
+    return _slugify(value, sep)
+
+
+@lru_cache(maxsize=1024)
+def _slugify(value: str, sep: str) -> str | None:
+    # Memoized: the same few specialty/status strings recur on every evaluation.
+    return _NON_ALNUM.sub(sep, value.strip().lower()).strip(sep) or None
+
+
+def _flag(field: str, value: bool) -> Evidence:
+    """Evidence for a yes/no fact. Shared instances: they are immutable and recur."""
+    return _FLAGS[(field, value)]
+
+
+_FLAGS: dict[tuple[str, bool], Evidence] = {
+    (field, value): new_evidence(field, str(value).lower())
+    for field in (
+        "on_fix_prophylaxis",
+        "life_threatening_hemorrhage",
+        "repeated_serious_spontaneous_bleeding",
+        "fix_inhibitor_history",
+        "hepatitis_b_active",
+        "hepatitis_c_active",
+        "prior_hemophilia_b_gene_therapy",
+        "other_gene_therapy_under_consideration",
+    )
+    for value in (True, False)
+}
 
 
 def anniversary(born: date, years: int) -> date:
@@ -180,7 +207,7 @@ def check_prophylaxis(f: Facts, p: Policy) -> Outcome:
     on = f.on_fix_prophylaxis
     if on is None:
         return Outcome(UNKNOWN, "Whether the member is on factor IX prophylaxis not supplied")
-    ev = [new_evidence("on_fix_prophylaxis", str(on).lower())]
+    ev = [_flag("on_fix_prophylaxis", on)]
     if f.prophylaxis_product:
         ev.append(new_evidence("prophylaxis_product", f.prophylaxis_product))
     if on:
@@ -192,7 +219,7 @@ def check_prophylaxis(f: Facts, p: Policy) -> Outcome:
 def check_bleeding_history(f: Facts, p: Policy) -> Outcome:
     hemorrhage, repeated = f.life_threatening_hemorrhage, f.repeated_serious_spontaneous_bleeding
     ev = tuple(
-        new_evidence(name, str(value).lower())
+        _flag(name, value)
         for name, value in (
             ("life_threatening_hemorrhage", hemorrhage),
             ("repeated_serious_spontaneous_bleeding", repeated),
@@ -350,7 +377,7 @@ def _yes_no(f: Facts, field: str, present: str, absent: str, missing: str) -> Ou
     value: bool | None = getattr(f, field)
     if value is None:
         return Outcome(UNKNOWN, missing)
-    ev = (new_evidence(field, str(value).lower()),)
+    ev = (_flag(field, value),)
     return Outcome(NOT_MET, present, ev) if value else Outcome(MET, absent, ev)
 
 
@@ -421,7 +448,7 @@ def _either(f: Facts, pair: Pair, present: str, absent: str) -> Outcome:
     """Two yes/no facts where either being True means the exclusion is present; it is
     absent only when both are affirmatively False."""
     values = [(field, name, ask, getattr(f, field)) for field, name, ask in pair]
-    ev = tuple(new_evidence(field, str(v).lower()) for field, _, _, v in values if v is not None)
+    ev = tuple(_flag(field, v) for field, _, _, v in values if v is not None)
     yes = [name for _, name, _, v in values if v is True]
     if yes:
         return Outcome(NOT_MET, f"{present}: {' and '.join(yes)}", ev)
