@@ -1,8 +1,12 @@
 """Demo organizations and users, shared by `seed_demo` and the test fixtures."""
 
+import hashlib
 from dataclasses import dataclass
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from .models import Organization, Role, User
+from .two_factor import needs_second_factor
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,18 @@ def ensure_demo_users(password: str) -> dict[str, User]:
             user.save(update_fields=["password"])
         users[spec.username] = user
     return users
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed authenticator key per demo user, so the demo's second factor is reproducible."""
+    return hashlib.sha256(f"hemgenix-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def ensure_demo_devices(users: dict[str, User]) -> None:
+    for user in users.values():
+        if needs_second_factor(user):
+            TOTPDevice.objects.get_or_create(
+                user=user,
+                name="Demo authenticator",
+                defaults={"key": demo_totp_key(user.username), "confirmed": True},
+            )

@@ -200,6 +200,8 @@ def print_banner(url: str) -> None:
         "    clinic staff:     riverside, lakeside\n"
         "    pharmacist:       phil      medical director: dana\n"
         "    auditor:          audrey    admin:            admin\n"
+        "  Payer staff also need a second factor: .venv/bin/python manage.py demo_totp phil\n"
+        "  prints phil's current code and the key to add to an authenticator app.\n"
         "  Ctrl-C stops everything.\n",
         flush=True,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import django_stubs_ext
+from django.utils.csp import CSP
 
 # Lets admin classes and querysets take type parameters at run time (ModelAdmin[Model]).
 django_stubs_ext.monkeypatch()
@@ -84,12 +85,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "accounts",
     "reviews",
     "audit",
+    "pas",
 ]
 
 MIDDLEWARE = [
@@ -100,8 +105,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pa_portal.urls"
@@ -123,14 +133,31 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": database_from_url(
-        env_str("DATABASE_URL", "postgresql://postgres@localhost:5432/pa_portal")
-    )
-}
+# Without DATABASE_URL, manage.py talks to ./run's embedded server (its socket is in its data dir).
+_DEV_PGDATA = BASE_DIR / ".local" / "pgdata"
+_DEFAULT_DATABASE_URL = (
+    f"postgresql://postgres@/pa_portal?host={_DEV_PGDATA}"
+    if (_DEV_PGDATA / "PG_VERSION").exists() and not PRODUCTION
+    else "postgresql://postgres@localhost:5432/pa_portal"
+)
+DATABASES = {"default": database_from_url(env_str("DATABASE_URL", _DEFAULT_DATABASE_URL))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock a username for 15 minutes after 5 failures (any address), so a password cannot be
+# guessed from many addresses; an administrator can unlock early (manage.py axes_reset_username).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Hemgenix PA portal"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -220,6 +247,19 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "pa",
     }
+}
+
+# Content-Security-Policy: scripts only from our own origin, no inline script or eval anywhere.
+# Inline style attributes are allowed (Bootstrap and the admin use them); they cannot run code.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
 }
 
 # Security: the same headers everywhere; HTTPS-only cookies and HSTS in production.

@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import ensure_demo_users
 from accounts.models import User
+from accounts.two_factor import needs_second_factor
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-staple-42"
@@ -60,9 +63,22 @@ def portal_admin(users: dict[str, User]) -> User:
 
 
 def client_for(user: User) -> Client:
+    """A client logged in as user; payer staff also have their second factor verified."""
     client = Client()
     client.force_login(user)
+    if needs_second_factor(user):
+        device = totp_device_for(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
+
+
+def totp_device_for(user: User) -> TOTPDevice:
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "test authenticator"}
+    )
+    return device
 
 
 def test_database_url() -> str:

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from accounts.demo import ensure_demo_users
+from accounts.demo import ensure_demo_devices, ensure_demo_users
 
 
 class Command(BaseCommand):
@@ -15,4 +15,5 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, password: str, **options: Any) -> None:
         users = ensure_demo_users(password)
+        ensure_demo_devices(users)
         self.stdout.write(f"demo users ready: {', '.join(sorted(users))}")
