@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("api/", include("reviews.api.urls")),
+    path("fhir/", include("pas.urls")),
     path("", include("reviews.urls")),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PasConfig(AppConfig):
+    name = "pas"
+    verbose_name = "FHIR (Da Vinci PAS)"

@@ -1,0 +1,153 @@
+"""$submit and $inquire against the case record, through reviews.services and reviews.selectors.
+
+A submission is all or nothing: the patient (if new), the case and its submission happen in one
+transaction, so a bundle the engine or the services refuse leaves no trace. The Claim's identifier
+is the case's idempotency key, so a resubmitted bundle answers with the case it made before.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from rest_framework import status
+
+from accounts.models import User
+from audit.log import record as audit_record
+from reviews import selectors, services
+from reviews.models import Case, Patient
+from reviews.workflow import TransitionError
+
+from .bundle import RequestBundle
+from .collect import Collected
+from .mapping import IDEMPOTENCY_PREFIX, Submission
+from .outcomes import FhirError, Issue
+
+
+def submit(*, actor: User, submission: Submission, request: HttpRequest) -> tuple[Case, bool]:
+    """The case for this submission and whether it already existed (a resubmission)."""
+    _require_own_clinic(actor, submission.organization_npi)
+    existing = _by_key(actor, submission.idempotency_key)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                case = _create(actor, submission)
+                _audit(request, "fhir.submit", case, submission, replayed=False)
+            return case, False
+        except IntegrityError:
+            # A twin of this bundle won the race; answer with its case.
+            existing = _by_key(actor, submission.idempotency_key)
+            if existing is None:
+                raise FhirError.one(
+                    status.HTTP_409_CONFLICT, "conflict", "Please send the bundle again."
+                ) from None
+    _audit(request, "fhir.submit", existing, submission, replayed=True)
+    return existing, True
+
+
+def _require_own_clinic(actor: User, npi: str) -> None:
+    clinic = actor.organization
+    if clinic is None or clinic.npi != npi:
+        raise FhirError.one(
+            status.HTTP_403_FORBIDDEN,
+            "forbidden",
+            f"The requesting Organization's NPI {npi} is not your clinic's NPI; you may only "
+            "submit requests for your own clinic.",
+            "Bundle.entry[0].resource.provider",
+        )
+
+
+def _by_key(actor: User, key: str) -> Case | None:
+    return selectors.cases_visible_to(actor).filter(idempotency_key=key).first()
+
+
+def _create(actor: User, submission: Submission) -> Case:
+    try:
+        patient = _patient(actor, submission)
+        case = services.case_create(
+            actor=actor,
+            patient=patient,
+            urgency=submission.urgency,
+            expedite_reason=submission.expedite_reason,
+            facts=submission.facts,
+            idempotency_key=submission.idempotency_key,
+            **submission.details,
+        )
+        return services.case_submit(actor=actor, case=case)
+    except services.FactsInvalid as exc:
+        raise facts_error(exc.errors, submission.collected) from None
+    except (services.ServiceError, TransitionError) as exc:
+        raise FhirError.one(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, "business-rule", str(exc)
+        ) from None
+
+
+def _patient(actor: User, submission: Submission) -> Patient:
+    """Match the member in this clinic's records, or add them."""
+    known = selectors.patients_visible_to(actor).filter(member_id=submission.member_id).first()
+    if known is None:
+        return services.patient_create(
+            actor=actor,
+            member_id=submission.member_id,
+            first_name=submission.first_name,
+            last_name=submission.last_name,
+            date_of_birth=submission.date_of_birth,
+            sex_assigned_at_birth=submission.sex_assigned_at_birth,
+        )
+    if known.date_of_birth != submission.date_of_birth:
+        raise FhirError.one(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "business-rule",
+            f"Member {submission.member_id} is on file with a different date of birth; check "
+            "the member ID and birth date.",
+        )
+    return known
+
+
+def facts_error(errors: list[tuple[str, str]], collected: Collected) -> FhirError:
+    """The engine's field errors, each pointed at the FHIR element the value came from."""
+    issues = [Issue("invalid", message, collected.source_of(path)) for path, message in errors]
+    return FhirError(status.HTTP_422_UNPROCESSABLE_ENTITY, issues)
+
+
+def _audit(
+    request: HttpRequest, action: str, case: Case, submission: Submission, *, replayed: bool
+) -> None:
+    audit_record(
+        action=action,
+        request=request,
+        case=case,
+        detail={"claim_identifier": submission.claim_identifier, "replayed": replayed},
+    )
+
+
+def inquire(*, actor: User, rb: RequestBundle, request: HttpRequest) -> Case:
+    """The case an inquiry names by preAuthRef (case reference or authorization number) or by
+    the original Claim.identifier, among the cases this user may see (else 404)."""
+    refs = [ref for insurance in rb.claim.insurance or [] for ref in insurance.preAuthRef or []]
+    identifiers = [i.value for i in rb.claim.identifier or [] if i.value]
+    visible = selectors.cases_visible_to(actor)
+    if refs:
+        found = visible.filter(Q(reference__in=refs) | Q(authorization__number__in=refs))
+    else:
+        found = visible.filter(idempotency_key__in=[IDEMPOTENCY_PREFIX + i for i in identifiers])
+    case = found.first() if refs or identifiers else None
+    audit_record(
+        action="fhir.inquire",
+        request=request,
+        case=case,
+        detail={
+            "pre_auth_ref": refs,
+            "claim_identifier": identifiers,
+            "found": case is not None,
+            "status": case.status if case else None,
+        },
+    )
+    if case is None:
+        raise FhirError.one(
+            status.HTTP_404_NOT_FOUND,
+            "not-found",
+            "No prior-authorization request of your clinic matches this inquiry's "
+            "Claim.insurance.preAuthRef or Claim.identifier.",
+        )
+    return case

@@ -1,0 +1,303 @@
+"""A PAS request bundle -> what the portal's own form collects: the member, the clinic's NPI, the
+request details and the facts in the criteria engine's JSON input format (Case.facts).
+
+Sources, in PAS terms: the Claim (identifier, diagnosis, priority, item J1411 and its date), the
+Patient it references (name, birth date, US Core birth sex), the Coverage (subscriberId = member
+id), the requesting Organization (NPI), the prescribing Practitioner (name, NPI, NUCC specialty),
+the MedicationRequest, and the facts from Observations and the QuestionnaireResponse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.coverage import Coverage
+from fhir.resources.R4B.humanname import HumanName
+from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.organization import Organization
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.practitionerrole import PractitionerRole
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+from accounts.validators import npi_is_valid
+from reviews.models import Urgency
+
+from .bundle import RequestBundle
+from .codes import (
+    BIRTHSEX,
+    HEMGENIX_HCPCS,
+    ICD10CM_SYSTEM,
+    MEMBER_ID_TYPE,
+    NPI_SYSTEM,
+    NUCC_SPECIALTIES,
+    NUCC_SYSTEM,
+    US_CORE_BIRTHSEX,
+)
+from .collect import Collected
+from .observations import check_subject, full_date, read_observations
+from .outcomes import invalid
+from .questionnaire import read_response
+
+IDEMPOTENCY_PREFIX = "pas:"
+MAX_CLAIM_IDENTIFIER = 90
+MAX_MEMBER_ID = 30
+CLAIM = "Bundle.entry[0].resource"
+
+
+@dataclass
+class Submission:
+    claim_identifier: str
+    member_id: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    sex_assigned_at_birth: str
+    organization_npi: str
+    urgency: str
+    expedite_reason: str
+    facts: dict[str, Any]
+    details: dict[str, Any]
+    collected: Collected = field(repr=False)
+
+    @property
+    def idempotency_key(self) -> str:
+        return IDEMPOTENCY_PREFIX + self.claim_identifier
+
+
+def submission_from(rb: RequestBundle) -> Submission:
+    claim_identifier = claim_identifier_of(rb)
+    patient = _patient(rb)
+    _require_hemgenix(rb)
+    collected = Collected()
+    _claim_facts(rb, collected)
+    _prescriber(rb, collected)
+    _birth_sex(rb, patient, collected)
+    read_observations(rb, patient, collected)
+    for qr in rb.all(QuestionnaireResponse):
+        check_subject(rb, qr.subject, patient, rb.where(qr, "subject"))
+        read_response(qr, rb.where(qr), collected)
+    first_name, last_name = _names(rb, patient)
+    details = collected.details
+    return Submission(
+        claim_identifier=claim_identifier,
+        member_id=_member_id(rb, patient),
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=_birth_date(rb, patient),
+        sex_assigned_at_birth=details.get("sex_assigned_at_birth", "unknown"),
+        organization_npi=requester_npi(rb),
+        urgency=Urgency.EXPEDITED if _is_stat(rb) else Urgency.STANDARD,
+        expedite_reason=details.get("expedite_reason", ""),
+        facts=collected.facts,
+        details=_case_details(details, collected),
+        collected=collected,
+    )
+
+
+def claim_identifier_of(rb: RequestBundle) -> str:
+    identifiers = rb.claim.identifier or []
+    value = identifiers[0].value if identifiers else None
+    if not value or not value.strip():
+        raise invalid("The Claim needs an identifier (PAS: 1..2).", f"{CLAIM}.identifier")
+    if len(value) > MAX_CLAIM_IDENTIFIER:
+        raise invalid(
+            f"Claim.identifier is longer than {MAX_CLAIM_IDENTIFIER} characters.",
+            f"{CLAIM}.identifier[0].value",
+        )
+    return value.strip()
+
+
+def _patient(rb: RequestBundle) -> Patient:
+    patient = rb.resolve_as(rb.claim.patient, Patient)
+    if patient is None:
+        raise invalid(
+            "Claim.patient must reference the Patient entry of this Bundle.", f"{CLAIM}.patient"
+        )
+    return patient
+
+
+def _names(rb: RequestBundle, patient: Patient) -> tuple[str, str]:
+    name: HumanName | None = next((n for n in patient.name or [] if n.family), None)
+    given = " ".join(g for g in name.given or [] if g) if name else ""
+    if name is None or not given.strip():
+        raise invalid("The Patient needs a family and a given name.", rb.where(patient, "name"))
+    return given.strip()[:100], (name.family or "").strip()[:100]
+
+
+def _birth_date(rb: RequestBundle, patient: Patient) -> date:
+    where = rb.where(patient, "birthDate")
+    born = full_date(patient.birthDate, where)
+    if born is None:
+        raise invalid("The Patient needs a birthDate (YYYY-MM-DD).", where)
+    return born
+
+
+def _birth_sex(rb: RequestBundle, patient: Patient, into: Collected) -> None:
+    """US Core birth sex, never Patient.gender: the policy asks for sex assigned at birth."""
+    for index, extension in enumerate(patient.extension or []):
+        if extension.url == US_CORE_BIRTHSEX and extension.valueCode:
+            where = rb.where(patient, f"extension[{index}]")
+            into.put("sex_assigned_at_birth", BIRTHSEX.get(extension.valueCode, "unknown"), where)
+
+
+def _member_id(rb: RequestBundle, patient: Patient) -> str:
+    """Coverage.subscriberId, else the Patient's member-number identifier (or its only one)."""
+    coverages = [rb.resolve_as(i.coverage, Coverage) for i in rb.claim.insurance or []]
+    member_id = next((c.subscriberId for c in coverages if c and c.subscriberId), None)
+    identifiers = patient.identifier or []
+    if member_id is None:
+        member_id = next((i.value for i in identifiers if _is_member_number(i)), None)
+    if member_id is None and len(identifiers) == 1:
+        member_id = identifiers[0].value
+    if not member_id or len(member_id) > MAX_MEMBER_ID:
+        raise invalid(
+            "Give the member ID (at most 30 characters) as Coverage.subscriberId or a Patient "
+            "identifier of type MB.",
+            rb.where(patient, "identifier"),
+        )
+    return member_id
+
+
+def _is_member_number(identifier: Identifier) -> bool:
+    codings = identifier.type.coding or [] if identifier.type else []
+    return any((c.system, c.code) == MEMBER_ID_TYPE for c in codings)
+
+
+def npi_of(identifiers: list[Identifier] | None) -> str | None:
+    return next((i.value for i in identifiers or [] if i.system == NPI_SYSTEM and i.value), None)
+
+
+def requester_npi(rb: RequestBundle) -> str:
+    """The requesting clinic's NPI: Claim.provider's Organization (directly or through a
+    PractitionerRole), else the one Organization with an NPI that is not the insurer."""
+    provider = rb.resolve(rb.claim.provider)
+    if isinstance(provider, PractitionerRole):
+        provider = rb.resolve(provider.organization)
+    insurer = rb.resolve(rb.claim.insurer)
+    candidates = [provider] if isinstance(provider, Organization) else [
+        org for org in rb.all(Organization) if org is not insurer and npi_of(org.identifier)
+    ]  # fmt: skip
+    npi = npi_of(candidates[0].identifier) if len(candidates) == 1 else None
+    if npi is None:
+        raise invalid(
+            f"Name the requesting clinic: an Organization with an identifier of system "
+            f"{NPI_SYSTEM}, referenced by Claim.provider.",
+            f"{CLAIM}.provider",
+        )
+    return npi
+
+
+def _require_hemgenix(rb: RequestBundle) -> None:
+    concepts: list[CodeableConcept | None] = [i.productOrService for i in rb.claim.item or []]
+    concepts += [m.medicationCodeableConcept for m in rb.all(MedicationRequest)]
+    if not any(_has_code(c, HEMGENIX_HCPCS) for c in concepts):
+        raise invalid(
+            "This endpoint takes Hemgenix requests only: a Claim item or MedicationRequest "
+            "coded HCPCS J1411.",
+            f"{CLAIM}.item",
+        )
+
+
+def _has_code(concept: CodeableConcept | None, code: str) -> bool:
+    return concept is not None and any(c.code == code for c in concept.coding or [])
+
+
+def _claim_facts(rb: RequestBundle, into: Collected) -> None:
+    diagnoses = sorted(rb.claim.diagnosis or [], key=lambda d: d.sequence or 0)
+    for index, diagnosis in enumerate(diagnoses):
+        codings = (
+            diagnosis.diagnosisCodeableConcept.coding or []
+            if (diagnosis.diagnosisCodeableConcept)
+            else []
+        )
+        coding = next((c for c in codings if c.system == ICD10CM_SYSTEM), None)
+        if coding is not None and coding.code:
+            into.put("diagnosis_code", coding.code, f"{CLAIM}.diagnosis[{index}]")
+            break
+    for index, item in enumerate(rb.claim.item or []):
+        where = f"{CLAIM}.item[{index}].serviced"
+        start = item.servicedPeriod.start if item.servicedPeriod else None
+        day = full_date(item.servicedDate or start, where)
+        if day is not None and _has_code(item.productOrService, HEMGENIX_HCPCS):
+            into.put("planned_infusion_date", day.isoformat(), where)
+
+
+def _is_stat(rb: RequestBundle) -> bool:
+    return _has_code(rb.claim.priority, "stat")
+
+
+def _prescriber(rb: RequestBundle, into: Collected) -> None:
+    practitioner, role = _prescribing(rb)
+    if practitioner is None:
+        return
+    where = rb.where(practitioner)
+    npi = npi_of(practitioner.identifier)
+    if npi is not None and not npi_is_valid(npi):
+        raise invalid(f"{npi} is not a valid NPI.", f"{where}.identifier")
+    into.put("prescriber_npi", npi, where)
+    into.put("prescriber_name", _display_name(practitioner.name), where)
+    concepts: list[CodeableConcept | None] = [q.code for q in practitioner.qualification or []]
+    concepts += (role.specialty or []) if role else []
+    concepts += [t.qualification for t in rb.claim.careTeam or [] if rb.resolve(t.provider) in
+                 (practitioner, role)]  # fmt: skip
+    for concept in concepts:
+        specialty = _specialty(concept)
+        if specialty:
+            into.put("prescriber_specialty", specialty, where)
+            break
+
+
+def _prescribing(rb: RequestBundle) -> tuple[Practitioner | None, PractitionerRole | None]:
+    """The MedicationRequest's requester, else the Claim's care team or provider, else the one
+    Practitioner in the bundle."""
+    references = [m.requester for m in rb.all(MedicationRequest)]
+    references += [t.provider for t in rb.claim.careTeam or []] + [rb.claim.provider]
+    for reference in references:
+        found = rb.resolve(reference)
+        if isinstance(found, PractitionerRole):
+            return rb.resolve_as(found.practitioner, Practitioner), found
+        if isinstance(found, Practitioner):
+            return found, None
+    practitioners = list(rb.all(Practitioner))
+    return (practitioners[0] if len(practitioners) == 1 else None), None
+
+
+def _display_name(names: list[HumanName] | None) -> str | None:
+    for name in names or []:
+        parts = [*(name.prefix or []), *(name.given or []), name.family]
+        text = name.text or " ".join(part for part in parts if part)
+        if text.strip():
+            return text.strip()[:200]
+    return None
+
+
+def _specialty(concept: CodeableConcept | None) -> str | None:
+    for coding in concept.coding or [] if concept else []:
+        if coding.system == NUCC_SYSTEM and coding.code:
+            known = NUCC_SPECIALTIES.get(coding.code)
+            return known or (coding.display or coding.code).lower().replace(" ", "_")[:100]
+    return None
+
+
+def _case_details(details: dict[str, Any], collected: Collected) -> dict[str, Any]:
+    """The Case fields beside the facts, typed for case_create."""
+    result: dict[str, Any] = {
+        k: details[k] for k in ("prescriber_name", "prescriber_npi") if k in details
+    }
+    if (weight := details.get("body_weight_kg")) is not None:
+        kilograms = Decimal(weight)
+        if not Decimal(0) < kilograms < Decimal(1000):
+            raise invalid(
+                f"A body weight of {weight} kg is not believable.",
+                collected.sources.get("body_weight_kg"),
+            )
+        result["body_weight_kg"] = kilograms.quantize(Decimal("0.1"))
+    if planned := details.get("planned_infusion_date"):
+        result["planned_infusion_date"] = date.fromisoformat(planned)
+    return result

@@ -1,0 +1,92 @@
+"""The FHIR endpoints: thin DRF views over pas.bundle (read), pas.mapping (map), pas.intake (act
+through reviews.services) and pas.responses (answer). Same authentication as the API (token or
+session); $submit and $inquire are for prescriber-office staff, the definitions for any user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role, User
+
+from . import codes, intake, questionnaire
+from .bundle import read_bundle
+from .mapping import submission_from
+from .outcomes import FHIR_PARSERS, FHIR_RENDERERS, FhirNegotiation, fhir_exception_handler
+from .responses import response_bundle
+
+
+class IsClinicStaff(BasePermission):
+    message = "Only prescriber-office staff may submit or inquire about prior authorizations."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and getattr(user, "role", None) == Role.PRESCRIBER
+            and getattr(user, "organization_id", None)
+        )
+
+
+def _user(request: Request) -> User:
+    # The permission classes have already required a signed-in portal user.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class FhirView(APIView):
+    parser_classes = FHIR_PARSERS
+    renderer_classes = FHIR_RENDERERS
+    content_negotiation_class = FhirNegotiation
+    permission_classes = [IsAuthenticated]
+
+    def get_exception_handler(self) -> Any:
+        return fhir_exception_handler
+
+
+class ClaimSubmitView(FhirView):
+    """POST /fhir/Claim/$submit: a PAS request Bundle in, a PAS response Bundle out."""
+
+    permission_classes = [IsAuthenticated, IsClinicStaff]
+
+    def post(self, request: Request) -> Response:
+        rb = read_bundle(request.data)
+        submission = submission_from(rb)
+        case, _ = intake.submit(actor=_user(request), submission=submission, request=request)
+        return Response(response_bundle(case, rb))
+
+
+class ClaimInquireView(FhirView):
+    """POST /fhir/Claim/$inquire: an inquiry Bundle naming the Claim or its preAuthRef."""
+
+    permission_classes = [IsAuthenticated, IsClinicStaff]
+
+    def post(self, request: Request) -> Response:
+        rb = read_bundle(request.data)
+        case = intake.inquire(actor=_user(request), rb=rb, request=request)
+        return Response(response_bundle(case, rb, inquiry=True))
+
+
+class QuestionnaireView(FhirView):
+    """GET /fhir/Questionnaire/hemgenix: the documentation (DTR) form."""
+
+    def get(self, request: Request) -> Response:
+        return Response(questionnaire.questionnaire())
+
+
+class CodeSystemView(FhirView):
+    """GET /fhir/CodeSystem/<id>: this portal's own code systems."""
+
+    systems = {"hemgenix-pa": codes.code_system, "hemgenix-criteria": codes.criteria_code_system}
+
+    def get(self, request: Request, system_id: str) -> Response:
+        build = self.systems.get(system_id)
+        if build is None:
+            raise Http404(f"No CodeSystem {system_id!r} here.")
+        return Response(build())

@@ -1,0 +1,105 @@
+"""Helpers for the FHIR door's tests: the example bundles and reading PAS answers."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+from fhir.resources.R4B.bundle import Bundle
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from pas import codes
+
+EXAMPLES = Path(__file__).parent / "examples"
+FHIR_JSON = "application/fhir+json"
+
+
+@cache
+def _example_text(name: str) -> str:
+    return (EXAMPLES / f"{name}-bundle.json").read_text(encoding="utf-8")
+
+
+def example(name: str) -> dict[str, Any]:
+    """A fresh copy of tests/fhir/examples/<name>-bundle.json to change freely."""
+    return copy.deepcopy(json.loads(_example_text(name)))
+
+
+def post(client: Client, operation: str, body: Any, content_type: str = FHIR_JSON) -> Any:
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(reverse(f"fhir:{operation}"), data=data, content_type=content_type)
+
+
+def token_client(user: User) -> APIClient:
+    """How an EHR calls: a DRF token, no session."""
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def parsed(response: Any) -> dict[str, Any]:
+    """The JSON body, after checking it is valid FHIR R4 (R4B models) of its own type."""
+    body = json.loads(response.content)
+    if body["resourceType"] == "Bundle":
+        Bundle.model_validate(body)
+    return body
+
+
+def claim_response(response: Any) -> dict[str, Any]:
+    body = parsed(response)
+    assert body["resourceType"] == "Bundle" and body["type"] == "collection"
+    first = body["entry"][0]["resource"]
+    assert first["resourceType"] == "ClaimResponse"
+    return first
+
+
+def resources(response: Any, kind: str) -> list[dict[str, Any]]:
+    body = json.loads(response.content)
+    return [e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def review_action(claim_response: dict[str, Any]) -> str:
+    """The X12 306 code on the first item's reviewAction (PAS: item.adjudication.extension)."""
+    adjudication = claim_response["item"][0]["adjudication"][0]
+    assert adjudication["category"]["coding"][0]["code"] == "submitted"
+    action = next(e for e in adjudication["extension"] if e["url"] == codes.EXT_REVIEW_ACTION)
+    code = next(e for e in action["extension"] if e["url"] == codes.EXT_REVIEW_ACTION_CODE)
+    coding = code["valueCodeableConcept"]["coding"][0]
+    assert coding["system"] == codes.X12_ACTION_SYSTEM
+    return str(coding["code"])
+
+
+def outcome_issues(response: Any) -> list[dict[str, Any]]:
+    """The issues of the single OperationOutcome a refusal must be."""
+    body = json.loads(response.content)
+    assert body["resourceType"] == "OperationOutcome", body
+    assert response["Content-Type"].startswith(FHIR_JSON)
+    return list(body["issue"])
+
+
+def entry_index(bundle: dict[str, Any], kind: str, code: str | None = None) -> int:
+    """Index of the first entry of a resource type (and Observation code, if given)."""
+    for index, entry in enumerate(bundle["entry"]):
+        resource = entry["resource"]
+        if resource["resourceType"] != kind:
+            continue
+        if code is None or resource["code"]["coding"][0]["code"] == code:
+            return index
+    raise LookupError(f"no {kind} {code or ''} in the bundle")
+
+
+def inquiry(*, claim_identifier: str | None = None, pre_auth_ref: str | None = None) -> dict:
+    body = example("inquiry")
+    claim = body["entry"][0]["resource"]
+    if claim_identifier is not None:
+        claim["identifier"][0]["value"] = claim_identifier
+    if pre_auth_ref is not None:
+        claim["insurance"][0]["preAuthRef"] = [pre_auth_ref]
+    return body

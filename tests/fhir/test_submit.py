@@ -1,0 +1,194 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import User
+from audit.models import AuditLog
+from pas import codes
+from reviews import selectors
+from reviews.models import Case, Patient, Status
+from tests.conftest import client_for
+from tests.factories import make_patient
+from tests.fhir.support import (
+    claim_response,
+    entry_index,
+    example,
+    outcome_issues,
+    post,
+    resources,
+    review_action,
+    token_client,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_answers_a_submission_with_a_pended_claim_response(riverside: User) -> None:
+    response = post(client_for(riverside), "submit", example("approve"))
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/fhir+json")
+    answer = claim_response(response)
+    case = Case.objects.get()
+    assert case.status == Status.SUBMITTED
+    assert case.recommendation == "approve"
+    assert answer["outcome"] == "complete"
+    assert answer["use"] == "preauthorization"
+    assert answer["preAuthRef"] == case.reference
+    assert review_action(answer) == codes.PENDED
+    assert "preAuthPeriod" not in answer
+    assert "14 met, 0 not met, 0 missing information" in answer["disposition"]
+    assert answer["request"]["identifier"]["value"] == "RHA-2026-0001"
+    assert resources(response, "Organization")[0]["identifier"][0]["value"] == "1456789019"
+
+
+def test_it_maps_observations_onto_the_facts_the_portal_collects(riverside: User) -> None:
+    post(client_for(riverside), "submit", example("approve"))
+    case = Case.objects.get()
+    patient = case.patient
+    assert (patient.member_id, patient.first_name, patient.last_name) == (
+        "HGX-MEM-1001",
+        "Sam",
+        "Example",
+    )
+    assert patient.date_of_birth == date(1985, 6, 15)
+    assert patient.sex_assigned_at_birth == "male"
+    assert case.facts == {
+        "diagnosis_code": "D67",
+        "prescriber_specialty": "hematology",
+        "fix_activity_value": "1.0",
+        "fix_activity_unit": "%",
+        "fix_activity_date": "2026-09-01",
+        "labs": [
+            {"code": "ALT", "value": "22", "unit": "U/L", "date": "2026-09-10"},
+            {"code": "AST", "value": "25", "unit": "U/L", "date": "2026-09-10"},
+            {"code": "ALP", "value": "80", "unit": "U/L", "date": "2026-09-10"},
+            {"code": "TBILI", "value": "0.6", "unit": "mg/dL", "date": "2026-09-10"},
+        ],
+        "imaging": [
+            {"kind": "hepatic_ultrasound", "findings": "Normal liver", "date": "2026-09-15"},
+            {"kind": "elastography", "findings": "5.1 kPa, F0-F1", "date": "2026-09-15"},
+        ],
+        "on_fix_prophylaxis": True,
+        "prophylaxis_product": "Alprolix (eftrenonacog alfa)",
+        "life_threatening_hemorrhage": True,
+        "repeated_serious_spontaneous_bleeding": False,
+        "fix_inhibitor_history": False,
+        "inhibitor_titer_bu": "0.2",
+        "inhibitor_assay": "nijmegen-bethesda",
+        "inhibitor_test_date": "2026-09-10",
+        "hiv_status": "negative",
+        "hepatitis_b_active": False,
+        "hepatitis_c_active": False,
+        "prior_hemophilia_b_gene_therapy": False,
+        "other_gene_therapy_under_consideration": False,
+    }
+    assert (case.prescriber_name, case.prescriber_npi) == ("Dr. Hema Tologist", "1234567893")
+    assert case.body_weight_kg == Decimal("80.0")
+    assert case.planned_infusion_date == date(2026, 12, 15)
+    assert case.urgency == "standard"
+
+
+def test_it_reads_facts_from_the_questionnaire_response(riverside: User) -> None:
+    response = post(client_for(riverside), "submit", example("deny"))
+    assert response.status_code == 200, response.content
+    case = Case.objects.get()
+    assert case.facts["hiv_status"] == "positive_uncontrolled"
+    assert case.facts["fix_activity_unit"] == "IU/mL"
+    assert [lab["code"] for lab in case.facts["labs"]] == ["ALT", "AST", "ALP", "TBILI"]
+    assert case.facts["imaging"][1] == {"kind": "elastography", "date": "2026-09-05"}
+    assert case.body_weight_kg == Decimal("72.5")
+    assert case.recommendation == "deny"
+    assert case.checklist["failing"] == ["excl_hiv"]
+    assert review_action(claim_response(response)) == codes.PENDED
+
+
+def test_it_lists_the_missing_information_when_pended(riverside: User) -> None:
+    response = post(client_for(riverside), "submit", example("pend"))
+    answer = claim_response(response)
+    case = Case.objects.get()
+    asks = case.checklist["requests_for_information"]
+    assert case.recommendation == "pend" and len(asks) >= 5
+    assert [note["text"] for note in answer["processNote"]] == asks
+    assert answer["item"][0]["noteNumber"] == list(range(1, len(asks) + 1))
+    [request] = resources(response, "CommunicationRequest")
+    assert [p["contentString"] for p in request["payload"]] == asks
+
+
+def test_it_returns_the_same_case_for_a_resubmitted_bundle(riverside: User) -> None:
+    client = client_for(riverside)
+    first = claim_response(post(client, "submit", example("approve")))
+    again = post(client, "submit", example("approve"))
+    assert again.status_code == 200
+    assert claim_response(again)["preAuthRef"] == first["preAuthRef"]
+    assert Case.objects.count() == 1 and Patient.objects.count() == 1
+    rows = AuditLog.objects.filter(action="fhir.submit").order_by("id")
+    assert [row.detail["replayed"] for row in rows] == [False, True]
+
+
+def test_it_matches_a_known_patient_by_member_id(riverside: User) -> None:
+    known = make_patient(riverside, member_id="HGX-MEM-1001", date_of_birth=date(1985, 6, 15))
+    post(client_for(riverside), "submit", example("approve"))
+    assert Case.objects.get().patient == known
+    assert Patient.objects.count() == 1
+
+
+def test_it_refuses_a_known_member_with_another_birth_date(riverside: User) -> None:
+    make_patient(riverside, member_id="HGX-MEM-1001", date_of_birth=date(1990, 1, 1))
+    response = post(client_for(riverside), "submit", example("approve"))
+    assert response.status_code == 422
+    assert "different date of birth" in outcome_issues(response)[0]["diagnostics"]
+    assert not Case.objects.exists()
+
+
+def test_it_accepts_the_ehr_token(riverside: User) -> None:
+    response = post(token_client(riverside), "submit", example("pend"))
+    assert response.status_code == 200, response.content
+    assert Case.objects.get().created_by == riverside
+
+
+def test_it_marks_a_stat_claim_expedited_with_the_forms_reason(riverside: User) -> None:
+    body = example("deny")
+    body["entry"][0]["resource"]["priority"]["coding"][0]["code"] = "stat"
+    qr = body["entry"][entry_index(body, "QuestionnaireResponse")]["resource"]
+    reason = "Intracranial bleed on prophylaxis last month"
+    qr["item"].append({"linkId": "request", "item": [
+        {"linkId": "expedite_reason", "answer": [{"valueString": reason}]}
+    ]})  # fmt: skip
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 200, response.content
+    case = Case.objects.get()
+    assert (case.urgency, case.expedite_reason) == ("expedited", reason)
+
+
+def test_it_refuses_a_stat_claim_without_a_reason(riverside: User) -> None:
+    body = example("pend")
+    body["entry"][0]["resource"]["priority"]["coding"][0]["code"] = "stat"
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 422
+    assert "expedited request needs the reason" in outcome_issues(response)[0]["diagnostics"]
+    assert not Case.objects.exists() and not Patient.objects.exists()
+
+
+def test_it_takes_the_latest_of_two_results_for_one_fact(riverside: User) -> None:
+    body = example("approve")
+    fix = body["entry"][entry_index(body, "Observation", codes.LOINC_FIX_PERCENT)]
+    older = {**fix["resource"], "effectiveDateTime": "2025-01-01", "valueQuantity": {
+        "value": 9, "unit": "%", "system": codes.UCUM, "code": "%"}}  # fmt: skip
+    body["entry"].append({"fullUrl": "urn:uuid:0b0b0b0b-0000-4000-8000-000000000001",
+                          "resource": older})  # fmt: skip
+    post(client_for(riverside), "submit", body)
+    facts = Case.objects.get().facts
+    assert (facts["fix_activity_value"], facts["fix_activity_date"]) == ("1.0", "2026-09-01")
+
+
+def test_it_puts_the_case_in_the_reviewer_queue(riverside: User, pharmacist: User) -> None:
+    answer = claim_response(post(client_for(riverside), "submit", example("approve")))
+    queue = selectors.cases_visible_to(pharmacist)
+    assert queue.filter(reference=answer["preAuthRef"], status=Status.SUBMITTED).exists()
+    events = Case.objects.get().events.values_list("action", flat=True)
+    assert list(events) == ["created", "submit"]
+    audited = AuditLog.objects.filter(case__reference=answer["preAuthRef"])
+    assert {"case.created", "case.submit", "fhir.submit"} <= set(
+        audited.values_list("action", flat=True)
+    )
