@@ -10,7 +10,7 @@ from django.http import Http404
 
 from accounts.models import Role, User
 
-from .models import Case, Patient, Status
+from .models import Case, Document, Patient, Status
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -41,3 +41,15 @@ def patient_for(user: User, pk: int) -> Patient:
         return patients_visible_to(user).get(pk=pk)
     except Patient.DoesNotExist:
         raise Http404("No such patient.") from None
+
+
+# --- prescriber portal and API (issue 4) ------------------------------------------------------
+
+
+def document_for(user: User, pk: int) -> Document:
+    """A document of a case the user may see; anyone else's is simply not found."""
+    visible = cases_visible_to(user).values("pk")
+    try:
+        return Document.objects.select_related("case").get(pk=pk, case__in=visible)
+    except Document.DoesNotExist:
+        raise Http404("No such document.") from None

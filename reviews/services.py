@@ -757,3 +757,10 @@ def case_file(*, actor: User, patient: Patient, submit: bool = False, **fields: 
     engine refuses leaves no draft behind."""
     case = case_create(actor=actor, patient=patient, **fields)
     return case_submit(actor=actor, case=case) if submit else case
+
+
+@transaction.atomic
+def case_revise(*, actor: User, case: Case, submit: bool = False, **fields: Any) -> Case:
+    """Save a draft's changes and, if asked, submit it: both happen or neither does."""
+    case = case_update_draft(actor=actor, case=case, **fields)
+    return case_submit(actor=actor, case=case) if submit else case

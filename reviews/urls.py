@@ -1,6 +1,11 @@
 from django.urls import include, path
 
+from .views import documents
+
 urlpatterns = [
     path("clinic/", include("reviews.urls_prescriber")),
     path("review/", include("reviews.urls_reviewer")),
+    # Shared by every role that may see the case; the views check that through the selectors.
+    path("documents/<int:pk>/", documents.document_download, name="document_download"),
+    path("cases/<int:pk>/letter/", documents.letter_download, name="letter_download"),
 ]

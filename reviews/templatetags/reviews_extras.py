@@ -21,3 +21,46 @@ def recommendation_color(recommendation: str) -> str:
 @register.filter
 def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+# --- prescriber portal (issue 4) --------------------------------------------------------------
+
+CASE_STATUS_COLORS = {
+    "draft": "secondary",
+    "submitted": "primary",
+    "in_review": "info",
+    "pended": "warning",
+    "escalated": "info",
+    "approved": "success",
+    "denied": "danger",
+    "withdrawn": "dark",
+}
+
+
+@register.filter
+def case_status_color(status: str) -> str:
+    return CASE_STATUS_COLORS.get(status, "secondary")
+
+
+EVENT_LABELS = {
+    "created": "Draft created",
+    "draft_saved": "Draft saved",
+    "submit": "Submitted",
+    "claim": "Taken for review",
+    "assign": "Assigned",
+    "release": "Returned to the queue",
+    "pend": "Information requested",
+    "answer_rfi": "Information sent",
+    "escalate": "Escalated to the medical director",
+    "approve": "Approved",
+    "deny": "Denied",
+    "withdraw": "Withdrawn",
+    "document_added": "Document attached",
+    "override": "Checklist line ruled",
+    "letter_generated": "Determination letter ready",
+}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())

@@ -1,10 +1,390 @@
+"""The prescriber office's pages: its patients and requests, from draft to determination.
+
+Every page is for prescriber-office staff and shows only their own clinic's records (the
+selectors answer 404 for anyone else's). Writes go through reviews.services; a refusal's message
+is shown beside the form and nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.permissions import role_required
+from audit.log import record as audit_record
+
+from .. import services
+from ..forms_prescriber import (
+    AnswerForm,
+    DocumentForm,
+    FactsForm,
+    PatientForm,
+    RequestForm,
+    WithdrawForm,
+    add_facts_errors,
+    initial_from_facts,
+)
+from ..models import OPEN_STATUSES, Case, Decision, Patient, Status
+from ..selectors import case_for, cases_visible_to, patients_visible_to
+from ..workflow import Action, allowed_actions
+from .documents import documents_by_criterion
+
+clinic_only = role_required(Role.PRESCRIBER)
+GET_POST = require_http_methods(["GET", "POST"])
+
+# The case list's tabs: name -> (label, statuses shown; None for all).
+TABS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "open": ("Open", tuple(OPEN_STATUSES)),
+    "drafts": ("Drafts", (Status.DRAFT,)),
+    "closed": ("Decided or withdrawn", (Status.APPROVED, Status.DENIED, Status.WITHDRAWN)),
+    "all": ("All", None),
+}
 
 
-@role_required(Role.PRESCRIBER)
+def posted(request: HttpRequest) -> Any:
+    """The POST data to bind a form to, or None on GET (an empty POST still binds)."""
+    return request.POST if request.method == "POST" else None
+
+
+def clinic_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # role_required has let only logged-in clinic staff through
+    return user
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@clinic_only
+@require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reviews/prescriber/case_list.html", {})
+    """The clinic's requests with status and due date; the home page of clinic staff."""
+    tab = request.GET.get("show", "open")
+    if tab not in TABS:
+        tab = "open"
+    cases = cases_visible_to(clinic_user(request)).order_by("-updated_at")
+    statuses = TABS[tab][1]
+    if statuses is not None:
+        cases = cases.filter(status__in=statuses)
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/prescriber/case_list.html",
+        {"page": page, "tab": tab, "tabs": [(key, label) for key, (label, _) in TABS.items()]},
+    )
+
+
+@clinic_only
+@require_GET
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    patients: QuerySet[Patient] = patients_visible_to(clinic_user(request))
+    if query:
+        patients = patients.filter(member_id__icontains=query) | patients.filter(
+            last_name__icontains=query
+        )
+    page = Paginator(patients.order_by("last_name", "first_name"), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "reviews/prescriber/patient_list.html", {"page": page, "q": query})
+
+
+@clinic_only
+@GET_POST
+def patient_create(request: HttpRequest) -> HttpResponse:
+    user = clinic_user(request)
+    form = PatientForm(posted(request), user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(actor=user, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Patient {patient} added.")
+            return redirect(f"{reverse('prescriber:case_create')}?patient={patient.pk}")
+    return render(request, "reviews/prescriber/patient_form.html", {"form": form})
+
+
+# --- drafting and submitting ------------------------------------------------------------------
+
+
+def _save(
+    request: HttpRequest, form: RequestForm, save: Callable[[bool], Case]
+) -> HttpResponse | None:
+    """Run a draft save or a submit; on a refusal put its message on the form, return None."""
+    submit = request.POST.get("action") == "submit"
+    try:
+        case = save(submit)
+    except services.FactsInvalid as exc:
+        add_facts_errors(form, exc.errors, form.facts())
+    except (services.ServiceError, services.TransitionError) as exc:
+        form.add_error(None, str(exc))
+    else:
+        if submit:
+            messages.success(request, f"Request {case.reference} submitted for review.")
+        else:
+            messages.success(request, f"Draft {case.reference} saved.")
+        return redirect("prescriber:case_detail", pk=case.pk)
+    return None
+
+
+@clinic_only
+@GET_POST
+def case_create(request: HttpRequest) -> HttpResponse:
+    user = clinic_user(request)
+    initial = {"patient": request.GET.get("patient")} if request.GET.get("patient") else None
+    form = RequestForm(posted(request), user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        response = _save(
+            request,
+            form,
+            lambda submit: services.case_file(
+                actor=user,
+                patient=form.cleaned_data["patient"],
+                facts=form.facts(),
+                submit=submit,
+                **form.details(),
+            ),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "reviews/prescriber/case_form.html",
+        {"form": form, "preview_url": reverse("prescriber:preview")},
+    )
+
+
+@clinic_only
+@GET_POST
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = clinic_user(request)
+    case = case_for(user, pk)
+    if case.status != Status.DRAFT:
+        messages.info(request, "This request was submitted and is frozen; it cannot be edited.")
+        return redirect("prescriber:case_detail", pk=case.pk)
+    form = RequestForm(posted(request), user=user, case=case)
+    if request.method == "POST" and form.is_valid():
+        response = _save(
+            request,
+            form,
+            lambda submit: services.case_revise(
+                actor=user, case=case, facts=form.facts(), submit=submit, **form.details()
+            ),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "reviews/prescriber/case_form.html",
+        {
+            "form": form,
+            "case": case,
+            "preview_url": reverse("prescriber:case_preview", args=[case.pk]),
+        },
+    )
+
+
+@clinic_only
+@require_POST
+def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = clinic_user(request)
+    case = case_for(user, pk)
+    try:
+        case = services.case_submit(actor=user, case=case)
+    except services.FactsInvalid as exc:
+        messages.error(request, f"The request could not be submitted: {exc}")
+        return redirect("prescriber:case_edit", pk=case.pk)
+    except (services.ServiceError, services.TransitionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Request {case.reference} submitted for review.")
+    return redirect("prescriber:case_detail", pk=case.pk)
+
+
+# --- the live checklist preview (htmx) --------------------------------------------------------
+
+
+def _preview(request: HttpRequest, patient: Patient | None) -> HttpResponse:
+    """The checklist the form's current (unsaved) facts would get; saves nothing."""
+    form = FactsForm(request.POST, patient=patient)
+    form.is_valid()
+    context: dict[str, Any] = {"form": form, "patient": patient}
+    try:
+        context["checklist"] = services.evaluate_facts(patient=patient, facts=form.facts())
+    except services.FactsInvalid as exc:
+        context["facts_errors"] = [message for _, message in exc.errors]
+    return render(request, "reviews/prescriber/_preview.html", context)
+
+
+@clinic_only
+@require_POST
+def checklist_preview(request: HttpRequest) -> HttpResponse:
+    patient_id = request.POST.get("patient", "")
+    patients = patients_visible_to(clinic_user(request))
+    patient = patients.filter(pk=int(patient_id)).first() if patient_id.isdigit() else None
+    return _preview(request, patient)
+
+
+@clinic_only
+@require_POST
+def case_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_for(clinic_user(request), pk)
+    return _preview(request, case.patient)
+
+
+# --- following a request ----------------------------------------------------------------------
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """What every case page shows; writes the PHI-view audit row."""
+    user = clinic_user(request)
+    audit_record(action="case.view", request=request, case=case)
+    actions = allowed_actions(case.status, user.role)
+    return {
+        "case": case,
+        "patient": case.patient,
+        "events": case.events.select_related("actor"),
+        "documents": case.documents.all(),
+        "documents_by_criterion": documents_by_criterion(case),
+        "facts_summary": FactsForm(initial=initial_from_facts(case.facts)).summary(),
+        "rfis": case.rfis.select_related("requested_by", "answered_by"),
+        "open_rfi": case.rfis.filter(answered_at__isnull=True).first(),
+        "decision": Decision.objects.filter(case=case).first(),
+        "can_edit": Action.SUBMIT in actions,
+        "can_answer": Action.ANSWER in actions,
+        "can_withdraw": Action.WITHDRAW in actions,
+        "can_upload": case.status in (Status.DRAFT, Status.PENDED),
+    }
+
+
+def _draft_checklist(case: Case) -> tuple[dict[str, Any] | None, list[str]]:
+    """A draft's checklist as it would be on submission today (not stored)."""
+    try:
+        return services.evaluate_case(case), []
+    except services.FactsInvalid as exc:
+        return None, [message for _, message in exc.errors]
+
+
+def _render_detail(
+    request: HttpRequest, case: Case, document_form: DocumentForm | None = None
+) -> HttpResponse:
+    context = _case_context(request, case)
+    if case.status == Status.DRAFT:
+        context["checklist"], context["facts_errors"] = _draft_checklist(case)
+    else:
+        context["checklist"] = case.checklist
+    context["document_form"] = document_form or DocumentForm()
+    return render(request, "reviews/prescriber/case_detail.html", context)
+
+
+@clinic_only
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, case_for(clinic_user(request), pk))
+
+
+def _render_answer(
+    request: HttpRequest,
+    case: Case,
+    form: AnswerForm | None = None,
+    document_form: DocumentForm | None = None,
+) -> HttpResponse:
+    context = _case_context(request, case)
+    context["form"] = form or AnswerForm(case=case)
+    context["document_form"] = document_form or DocumentForm()
+    context["preview_url"] = reverse("prescriber:case_preview", args=[case.pk])
+    return render(request, "reviews/prescriber/case_answer.html", context)
+
+
+@clinic_only
+@GET_POST
+def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer a request for information: corrected facts, documents and a note."""
+    user = clinic_user(request)
+    case = case_for(user, pk)
+    if case.status != Status.PENDED:
+        messages.info(request, "This request has no open request for information.")
+        return redirect("prescriber:case_detail", pk=case.pk)
+    if request.method == "GET":
+        return _render_answer(request, case)
+    form = AnswerForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            services.case_answer_rfi(
+                actor=user, case=case, facts=form.changed_facts(), note=form.cleaned_data["note"]
+            )
+        except services.FactsInvalid as exc:
+            add_facts_errors(form, exc.errors, form.facts())
+        except (services.ServiceError, services.TransitionError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Answer sent; the request is back with the reviewer.")
+            return redirect("prescriber:case_detail", pk=case.pk)
+    return _render_answer(request, case, form=form)
+
+
+@clinic_only
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    user = clinic_user(request)
+    case = case_for(user, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = services.document_attach(
+                actor=user,
+                case=case,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                supports=form.cleaned_data["supports"],
+            )
+        except (services.ServiceError, services.TransitionError) as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"{document.original_name} attached.")
+            target = "prescriber:case_answer" if case.status == Status.PENDED else None
+            return redirect(target or "prescriber:case_detail", pk=case.pk)
+    if case.status == Status.PENDED:
+        return _render_answer(request, case, document_form=form)
+    return _render_detail(request, case, document_form=form)
+
+
+@clinic_only
+@GET_POST
+def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = clinic_user(request)
+    case = case_for(user, pk)
+    if request.method == "GET" and Action.WITHDRAW not in allowed_actions(case.status, user.role):
+        messages.info(
+            request, f"A request that is {case.get_status_display().lower()} cannot be withdrawn."
+        )
+        return redirect("prescriber:case_detail", pk=case.pk)
+    form = WithdrawForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_withdraw(actor=user, case=case, reason=form.cleaned_data["reason"])
+        except (services.ServiceError, services.TransitionError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Request {case.reference} withdrawn.")
+        return redirect("prescriber:case_detail", pk=case.pk)
+    return render(request, "reviews/prescriber/case_withdraw.html", {"case": case, "form": form})
+
+
+@clinic_only
+@require_GET
+def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The letter box of a decided case; polled by htmx while the letter is being prepared."""
+    case = case_for(clinic_user(request), pk)
+    decision = Decision.objects.filter(case=case).first()
+    return render(request, "reviews/prescriber/_letter.html", {"case": case, "decision": decision})
