@@ -35,7 +35,9 @@ def relay_one(pk: int) -> bool:
         if message is None or message.sent_at is not None:
             return message is not None
         try:
-            app.send_task(message.task, args=message.args, retry=False)
+            # ignore_result: nobody waits on these results, and subscribing to them would make
+            # an unreachable Redis stall the request for the result store's reconnect loop.
+            app.send_task(message.task, args=message.args, retry=False, ignore_result=True)
         except Exception as exc:  # the broker is unreachable: keep the row for the relay
             message.attempts += 1
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]

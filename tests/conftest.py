@@ -81,7 +81,7 @@ def totp_device_for(user: User) -> TOTPDevice:
     return device
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     """The URL of the database pytest-django created, for processes outside this one."""
     s = connection.settings_dict
     return f"postgresql://{s['USER']}:{s['PASSWORD']}@/{s['NAME']}?host={s['HOST']}" + (
@@ -99,7 +99,7 @@ def celery_worker_process(
     """
     from pa_portal.celery import app
 
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "DB_CONN_MAX_AGE": "0"}
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "DB_CONN_MAX_AGE": "0"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "pa_portal", "worker", "--pool=solo",
          "--without-gossip", "--without-mingle", "-l", "warning", "-n", f"test-{os.getpid()}@%h"],
