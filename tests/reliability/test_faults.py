@@ -89,7 +89,7 @@ def test_it_runs_a_task_again_after_its_worker_is_killed_and_keeps_one_result(
     worker = start_worker(queue="fault-injection")
     try:
         with row_locked(Decision, decision.pk):
-            generate_letter.apply_async(args=[decision.pk], queue="fault-injection")
+            generate_letter.apply_async(args=(decision.pk,), queue="fault-injection")
             # The task is mid-run: it waits for the decision's row lock, which we hold.
             wait_until(lambda: task_waits_for_lock(), "the task to start", timeout=60)
             victim = psutil.Process(worker.pid).children()[0]
