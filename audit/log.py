@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -12,35 +14,65 @@ from .models import AuditLog
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the deployment's proxy the client is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    """The client's address. X-Forwarded-For is read only through the configured number of
+    trusted proxies (AUDIT_PROXY_HOPS): a client can put anything in that header itself."""
+    meta = getattr(request, "META", {})
+    hops = int(getattr(settings, "AUDIT_PROXY_HOPS", 0))
+    candidate = meta.get("REMOTE_ADDR", "")
+    forwarded = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if hops > 0 and forwarded:
+        candidate = forwarded[-min(hops, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None  # PostgreSQL's inet column would refuse it and take the request down with it
+
+
+def _request_user(request: HttpRequest | None) -> Any:
+    # A request built outside the middleware (test client logins, signals) may carry no user.
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def _role(actor: Any, request: HttpRequest | None) -> str:
+    if actor is not None:
+        return getattr(actor, "role", "") or ""
+    # No actor: a web request came from someone not logged in; otherwise the system acted.
+    return "anonymous" if request is not None else "system"
+
+
+class _FromRequest:
+    """Default for record(actor=...): the request's logged-in user, if any."""
+
+
+FROM_REQUEST: Any = _FromRequest()
 
 
 def record(
     *,
     action: str,
-    actor: Any = None,
+    actor: Any = FROM_REQUEST,
     request: HttpRequest | None = None,
     case: Any = None,
     obj: models.Model | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> AuditLog:
-    """Write one audit row. actor defaults to the request's user; anonymous means None."""
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    """Write one audit row. actor defaults to the request's logged-in user (None if anonymous);
+    pass actor=None to record no actor whoever is logged in (a failed login proves nobody)."""
+    if actor is FROM_REQUEST:
+        actor = _request_user(request)
     target = obj if obj is not None else case
+    meta = getattr(request, "META", {}) if request is not None else {}
     return AuditLog.objects.create(
         actor=actor,
         actor_username=getattr(actor, "username", "") or "",
-        actor_role=getattr(actor, "role", "") or ("system" if actor is None else ""),
+        actor_role=_role(actor, request),
         organization_id=getattr(actor, "organization_id", None),
         action=action,
         object_type=(target._meta.model_name or "") if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         case=case,
         ip=client_ip(request) if request is not None else None,
-        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
         detail=dict(detail or {}),
     )

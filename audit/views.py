@@ -1,10 +1,140 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The auditor's pages: read-only, GET only, for auditors and administrators."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.permissions import role_required
+from reviews.models import Decision
+from reviews.selectors import case_for
+
+from . import exports
+from .charts import bar_chart
+from .forms import LogFilterForm, PeriodForm
+from .log import record
+from .metrics import measure_rows, review_metrics
+from .models import AuditLog
+from .queries import case_timeline, filter_log, period_bounds
+
+oversight = role_required(Role.AUDITOR, Role.ADMIN)
 
 
-@role_required(Role.AUDITOR, Role.ADMIN)
+def streamed(response: StreamingHttpResponse) -> HttpResponse:
+    # role_required is typed for HttpResponse; a streamed CSV is served the same way.
+    return cast(HttpResponse, response)
+
+
+def _described(cleaned: dict[str, Any]) -> dict[str, str]:
+    """The filters as plain strings, for the export's own audit row."""
+    return {k: str(getattr(v, "pk", v)) for k, v in cleaned.items() if v not in (None, "")}
+
+
+@oversight
+@require_GET
 def log(request: HttpRequest) -> HttpResponse:
-    return render(request, "audit/log.html", {})
+    form = LogFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        rows = AuditLog.objects.none()  # a bad filter shows its error, never the whole log
+    else:
+        rows = filter_log(form.cleaned_data if form.is_bound else {})
+    page = Paginator(rows, settings.AUDIT_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "audit/log.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+@oversight
+@require_GET
+def log_csv(request: HttpRequest) -> HttpResponse:
+    form = LogFilterForm(request.GET)
+    if not form.is_valid():
+        return redirect(f"{reverse('audit:log')}?{request.GET.urlencode()}")
+    record(
+        action="audit.export",
+        request=request,
+        detail={"export": "log", "filters": _described(form.cleaned_data)},
+    )
+    return streamed(exports.log_csv(filter_log(form.cleaned_data)))
+
+
+@oversight
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_for(request.user, pk)  # type: ignore[arg-type]
+    # The timeline shows the patient's facts: looking at it is itself an audited view.
+    record(action="case.view", request=request, case=case, detail={"page": "audit timeline"})
+    timeline = case_timeline(case)
+    return render(request, "audit/case_timeline.html", {"case": case, "timeline": timeline})
+
+
+@oversight
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET)
+    context: dict[str, Any] = {"form": form, "query": request.GET.urlencode()}
+    if form.is_valid():
+        data = form.cleaned_data
+        result = review_metrics(data["date_from"], data["date_to"], data["clinic"])
+        rows = measure_rows(result)
+        context.update(
+            metrics=result,
+            rows=rows,
+            rates_chart=bar_chart(
+                "Outcomes and timeliness (%)", [r for r in rows if r.unit == "%"], scale_max=100
+            ),
+            hours_chart=bar_chart(
+                "Time to decision (hours)", [r for r in rows if r.unit == "hours"]
+            ),
+        )
+    return render(request, "audit/metrics.html", context)
+
+
+def _period(request: HttpRequest) -> PeriodForm | None:
+    form = PeriodForm(request.GET)
+    return form if form.is_valid() else None
+
+
+@oversight
+@require_GET
+def metrics_csv(request: HttpRequest) -> HttpResponse:
+    form = _period(request)
+    if form is None:
+        return redirect(f"{reverse('audit:metrics')}?{request.GET.urlencode()}")
+    data = form.cleaned_data
+    record(
+        action="audit.export",
+        request=request,
+        detail={"export": "metrics", "filters": _described(data)},
+    )
+    return streamed(
+        exports.metrics_csv(review_metrics(data["date_from"], data["date_to"], data["clinic"]))
+    )
+
+
+@oversight
+@require_GET
+def decisions_csv(request: HttpRequest) -> HttpResponse:
+    form = _period(request)
+    if form is None:
+        return redirect(f"{reverse('audit:metrics')}?{request.GET.urlencode()}")
+    data = form.cleaned_data
+    start, end = period_bounds(data["date_from"], data["date_to"])
+    decisions = Decision.objects.filter(created_at__gte=start, created_at__lt=end)
+    if data["clinic"] is not None:
+        decisions = decisions.filter(case__organization=data["clinic"])
+    record(
+        action="audit.export",
+        request=request,
+        detail={"export": "decisions", "filters": _described(data)},
+    )
+    return streamed(exports.decisions_csv(decisions))

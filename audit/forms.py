@@ -1,0 +1,90 @@
+"""GET forms for the auditor's pages: they filter what is shown and never change anything."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Organization
+
+from .queries import action_choices
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DEFAULT_PERIOD_DAYS = 30
+
+
+def _get_helper(*rows: Any, button: str) -> FormHelper:
+    helper = FormHelper()
+    helper.form_method = "get"
+    helper.disable_csrf = True  # a search changes nothing, and the URL should be shareable
+    submit = StrictButton(button, type="submit", css_class="btn-primary w-100")
+    helper.layout = Layout(Row(*rows, Column(submit, css_class="col-12 col-lg-auto mt-lg-4 mb-3")))
+    return helper
+
+
+def _check_range(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    start, end = cleaned.get("date_from"), cleaned.get("date_to")
+    if start and end and end < start:
+        form.add_error("date_to", "The end date is before the start date.")
+
+
+class LogFilterForm(forms.Form):
+    user = forms.CharField(
+        required=False, max_length=150, label="User", help_text="Username (also failed logins)."
+    )
+    case = forms.CharField(required=False, max_length=20, label="Case reference")
+    clinic = forms.ModelChoiceField(
+        Organization.objects.all(), required=False, empty_label="Any clinic"
+    )
+    action = forms.ChoiceField(required=False)
+    date_from = forms.DateField(required=False, label="From", widget=DATE)
+    date_to = forms.DateField(required=False, label="To", widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [("", "Any action"), *action_choices()]
+        col = "col-sm-6 col-lg"
+        self.helper = _get_helper(
+            *(Column(name, css_class=col) for name in self.fields), button="Search"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _check_range(self, cleaned)
+        return cleaned
+
+
+class PeriodForm(forms.Form):
+    """A reporting period (both ends included) and optionally one clinic."""
+
+    date_from = forms.DateField(required=False, label="From", widget=DATE)
+    date_to = forms.DateField(required=False, label="To", widget=DATE)
+    clinic = forms.ModelChoiceField(
+        Organization.objects.all(), required=False, empty_label="All clinics"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        col = "col-sm-6 col-lg-3"
+        self.helper = _get_helper(
+            *(Column(name, css_class=col) for name in self.fields), button="Show"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # An empty period means the last 30 days, so the page is useful on first open.
+        end: date = cleaned.get("date_to") or timezone.localdate()
+        cleaned["date_to"] = end
+        cleaned["date_from"] = cleaned.get("date_from") or end - timedelta(
+            days=DEFAULT_PERIOD_DAYS - 1
+        )
+        _check_range(self, cleaned)
+        return cleaned

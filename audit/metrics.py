@@ -1,0 +1,212 @@
+"""Review metrics for a period, standard and expedited apart, computed in PostgreSQL.
+
+The cohort is the requests *received* (submitted) in the period; each is followed to its
+current outcome, so a request received on the last day and decided a week later still counts.
+Time to decision is wall-clock time from submission to decision, pends included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import Organization
+from reviews.models import DECIDED_STATUSES, Case, ChecklistOverride, Status, Urgency
+
+from .queries import period_bounds
+
+
+class Median(Aggregate):
+    """PostgreSQL's PERCENTILE_CONT(0.5): the median, interpolated between the middle two."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
+    output_field = FloatField()
+
+
+class EpochSeconds(Func):
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+def share(part: int, whole: int) -> float | None:
+    """part as a percentage of whole; None when there is nothing to divide."""
+    return 100.0 * part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class UrgencyMetrics:
+    urgency: str
+    received: int = 0
+    approved: int = 0
+    denied: int = 0
+    pended: int = 0
+    approved_after_pend: int = 0
+    decided: int = 0
+    decided_within_clock: int = 0
+    overturned_overrides: int = 0
+    decided_with_overturn: int = 0
+    avg_hours: float | None = None
+    median_hours: float | None = None
+
+    @property
+    def pct_approved(self) -> float | None:
+        return share(self.approved, self.received)
+
+    @property
+    def pct_denied(self) -> float | None:
+        return share(self.denied, self.received)
+
+    @property
+    def pct_pended(self) -> float | None:
+        return share(self.pended, self.received)
+
+    @property
+    def pct_approved_after_pend(self) -> float | None:
+        return share(self.approved_after_pend, self.received)
+
+    @property
+    def pct_within_clock(self) -> float | None:
+        return share(self.decided_within_clock, self.decided)
+
+    @property
+    def pct_with_overturn(self) -> float | None:
+        return share(self.decided_with_overturn, self.decided)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    date_from: date
+    date_to: date
+    clinic: Organization | None
+    standard: UrgencyMetrics
+    expedited: UrgencyMetrics
+
+    @property
+    def by_urgency(self) -> tuple[UrgencyMetrics, UrgencyMetrics]:
+        return (self.standard, self.expedited)
+
+
+def review_metrics(date_from: date, date_to: date, clinic: Organization | None = None) -> Metrics:
+    """One grouped query over the cases received from date_from to date_to (both included)."""
+    start, end = period_bounds(date_from, date_to)
+    cases = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    if clinic is not None:
+        cases = cases.filter(organization=clinic)
+    rows = (
+        cases.annotate(overturns=Coalesce(_overturned_count(), Value(0)))
+        .order_by()
+        .values("urgency")
+        .annotate(**_aggregates())
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        found[values.pop("urgency")] = values
+    return Metrics(
+        date_from=date_from,
+        date_to=date_to,
+        clinic=clinic,
+        standard=_urgency(Urgency.STANDARD, found),
+        expedited=_urgency(Urgency.EXPEDITED, found),
+    )
+
+
+def _overturned_count() -> Subquery:
+    """How many of the case's overrides rule a line differently from the engine."""
+    overturned = (
+        ChecklistOverride.objects.filter(case=OuterRef("pk"))
+        .exclude(status=F("engine_status"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(overturned, output_field=IntegerField())
+
+
+def _aggregates() -> dict[str, Any]:
+    decided = Q(status__in=DECIDED_STATUSES, decided_at__isnull=False)
+    seconds = EpochSeconds(F("decided_at") - F("submitted_at"))
+    return {
+        "received": Count("pk"),
+        "approved": Count("pk", filter=Q(status=Status.APPROVED)),
+        "denied": Count("pk", filter=Q(status=Status.DENIED)),
+        "pended": Count("pk", filter=Q(ever_pended=True)),
+        "approved_after_pend": Count("pk", filter=Q(status=Status.APPROVED, ever_pended=True)),
+        "decided": Count("pk", filter=decided),
+        "decided_within_clock": Count("pk", filter=decided & Q(decided_at__lte=F("due_at"))),
+        "overturned_overrides": Coalesce(Sum("overturns", filter=decided), Value(0)),
+        "decided_with_overturn": Count("pk", filter=decided & Q(overturns__gt=0)),
+        "avg_seconds": Avg(seconds, filter=decided),
+        "median_seconds": Median(seconds, filter=decided),
+    }
+
+
+def _urgency(urgency: str, found: dict[str, dict[str, Any]]) -> UrgencyMetrics:
+    row = found.get(urgency)
+    if row is None:
+        return UrgencyMetrics(urgency=urgency)
+    avg, median = row.pop("avg_seconds"), row.pop("median_seconds")
+    return UrgencyMetrics(
+        urgency=urgency,
+        avg_hours=avg / 3600 if avg is not None else None,
+        median_hours=median / 3600 if median is not None else None,
+        **row,
+    )
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    label: str
+    unit: str  # "" for counts, "%" or "hours"
+    values: tuple[float | int | None, float | int | None]  # standard, expedited
+
+
+# (label, UrgencyMetrics attribute, unit): the one list the page, the chart and the CSV share.
+MEASURES = (
+    ("Requests received", "received", ""),
+    ("Approved (of received)", "pct_approved", "%"),
+    ("Denied (of received)", "pct_denied", "%"),
+    ("Pended at least once (of received)", "pct_pended", "%"),
+    ("Approved after a pend (of received)", "pct_approved_after_pend", "%"),
+    ("Decided", "decided", ""),
+    ("Decided within the review clock (of decided)", "pct_within_clock", "%"),
+    ("Average time to decision", "avg_hours", "hours"),
+    ("Median time to decision", "median_hours", "hours"),
+    ("Overturned checklist overrides", "overturned_overrides", ""),
+    ("Decided with an overturned override (of decided)", "pct_with_overturn", "%"),
+)
+
+
+def _rounded(value: float | int | None) -> float | int | None:
+    return round(value, 1) if isinstance(value, float) else value
+
+
+def measure_rows(metrics: Metrics) -> list[MeasureRow]:
+    return [
+        MeasureRow(
+            label,
+            unit,
+            (_rounded(getattr(metrics.standard, attr)), _rounded(getattr(metrics.expedited, attr))),
+        )
+        for label, attr, unit in MEASURES
+    ]

@@ -1,0 +1,64 @@
+"""The payer's operating rules in force: the administrators' PolicySetting over the env defaults.
+
+Services call current_policy_settings() at the moment they need a rule, so a change made in the
+admin applies to the next action without a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+
+from .models import PolicySetting
+
+FIELDS = (
+    "review_clock_hours_standard",
+    "review_clock_hours_expedited",
+    "clock_pauses_while_pended",
+    "denial_requires_medical_director",
+    "authorization_valid_days",
+    "appeal_deadline_days",
+)
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    review_clock_hours_standard: int
+    review_clock_hours_expedited: int
+    clock_pauses_while_pended: bool
+    denial_requires_medical_director: bool
+    authorization_valid_days: int
+    appeal_deadline_days: int
+
+    def clock_hours(self, urgency: str) -> int:
+        """The review clock for a request's urgency ("standard" or "expedited")."""
+        if urgency == "expedited":
+            return self.review_clock_hours_expedited
+        return self.review_clock_hours_standard
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def default_policy_settings() -> PolicySettings:
+    """The environment's values (pa_portal/settings.py)."""
+    return PolicySettings(
+        review_clock_hours_standard=int(settings.REVIEW_CLOCK_HOURS["standard"]),
+        review_clock_hours_expedited=int(settings.REVIEW_CLOCK_HOURS["expedited"]),
+        clock_pauses_while_pended=bool(settings.REVIEW_CLOCK_PAUSES_WHILE_PENDED),
+        denial_requires_medical_director=bool(settings.DENIAL_REQUIRES_MEDICAL_DIRECTOR),
+        authorization_valid_days=int(settings.AUTHORIZATION_VALID_DAYS),
+        appeal_deadline_days=int(settings.APPEAL_DEADLINE_DAYS),
+    )
+
+
+def current_policy_settings() -> PolicySettings:
+    """The rules in force now: each value set by an administrator, else the env default."""
+    defaults = default_policy_settings()
+    row = PolicySetting.objects.filter(pk=1).first()
+    if row is None:
+        return defaults
+    chosen = {name: getattr(row, name) for name in FIELDS if getattr(row, name) is not None}
+    return PolicySettings(**{**defaults.as_dict(), **chosen})
