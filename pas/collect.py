@@ -5,6 +5,7 @@ each value came from so an error names the FHIR element, not the engine's field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .outcomes import FhirError, Issue
@@ -33,7 +34,9 @@ class Collected:
         if value is None:
             return
         target = self.details if key in DETAIL_KEYS else self.facts
-        if key in target and target[key] != value:
+        if key in target and _same(target[key], value):
+            return  # the same thing said twice: keep the first
+        if key in target:
             raise FhirError(
                 422,
                 [
@@ -55,3 +58,16 @@ class Collected:
         """The FHIRPath behind an engine error path such as "labs[0].unit" or "hiv_status"."""
         head = path.split(".")[0]
         return self.sources.get(head) or self.sources.get(head.split("[")[0])
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal, counting 80 and "80.0" as the same number (forms and labs write numbers apart)."""
+    if old == new:
+        return True
+    numbers = (str, int, float, Decimal)
+    if any(isinstance(v, bool) or not isinstance(v, numbers) for v in (old, new)):
+        return False
+    try:
+        return Decimal(str(old)) == Decimal(str(new))
+    except InvalidOperation:
+        return False

@@ -83,6 +83,7 @@ def submission_from(rb: RequestBundle) -> Submission:
         check_subject(rb, qr.subject, patient, rb.where(qr, "subject"))
         read_response(qr, rb.where(qr), collected)
     first_name, last_name = _names(rb, patient)
+    collected.sources["date_of_birth"] = rb.where(patient, "birthDate")
     details = collected.details
     return Submission(
         claim_identifier=claim_identifier,

@@ -192,3 +192,20 @@ def test_it_puts_the_case_in_the_reviewer_queue(riverside: User, pharmacist: Use
     assert {"case.created", "case.submit", "fhir.submit"} <= set(
         audited.values_list("action", flat=True)
     )
+
+
+def test_it_accepts_the_same_fact_from_the_form_and_an_observation(riverside: User) -> None:
+    body = example("approve")
+    body["entry"].append({"fullUrl": "urn:uuid:5b5b5b5b-0000-4000-8000-000000000001", "resource": {
+        "resourceType": "QuestionnaireResponse", "status": "completed",
+        "item": [
+            {"linkId": "infections", "item": [
+                {"linkId": "hiv_status", "answer": [{"valueCoding": {"code": "negative"}}]}]},
+            {"linkId": "request", "item": [
+                {"linkId": "body_weight_kg", "answer": [{"valueInteger": 80}]}]},
+        ],
+    }})  # fmt: skip
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 200, response.content
+    case = Case.objects.get()
+    assert (case.facts["hiv_status"], case.body_weight_kg) == ("negative", Decimal("80.0"))
