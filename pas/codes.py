@@ -237,3 +237,44 @@ def criteria_code_system() -> dict[str, Any]:
             for code, (line, policy_id) in seen.items()
         ],
     }
+
+
+def capability_statement(base_url: str) -> dict[str, Any]:
+    """The server's CapabilityStatement: PAS $submit and $inquire on Claim (the IG's own
+    OperationDefinitions), and reads of the Questionnaire and CodeSystems."""
+    pas_operations = "http://hl7.org/fhir/us/davinci-pas/OperationDefinition"
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-24",
+        "kind": "instance",
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json"],
+        "implementation": {
+            "description": "Hemgenix prior-authorization portal, Da Vinci PAS endpoint",
+            "url": base_url,
+        },
+        "instantiates": [
+            "http://hl7.org/fhir/us/davinci-pas/CapabilityStatement/IntermediaryCapabilities"
+        ],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "description": "DRF token (Authorization: Token <key>) or a portal session; "
+                    "prescriber-office staff submit and inquire for their own clinic only."
+                },
+                "resource": [
+                    {
+                        "type": "Claim",
+                        "operation": [
+                            {"name": "submit", "definition": f"{pas_operations}/Claim-submit"},
+                            {"name": "inquire", "definition": f"{pas_operations}/Claim-inquiry"},
+                        ],
+                    },
+                    {"type": "Questionnaire", "interaction": [{"code": "read"}]},
+                    {"type": "CodeSystem", "interaction": [{"code": "read"}]},
+                ],
+            }
+        ],
+    }

@@ -7,6 +7,7 @@ app_name = "fhir"
 
 # DRF authenticates these itself (token or session), so the login redirect must not step in.
 urlpatterns = [
+    path("metadata", login_not_required(views.CapabilityView.as_view()), name="metadata"),
     path("Claim/$submit", login_not_required(views.ClaimSubmitView.as_view()), name="submit"),
     path("Claim/$inquire", login_not_required(views.ClaimInquireView.as_view()), name="inquire"),
     path(

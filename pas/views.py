@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,6 +41,11 @@ def _user(request: Request) -> User:
     return request.user
 
 
+# The FHIR endpoints are described to FHIR clients by GET /fhir/metadata (a CapabilityStatement),
+# so they stay out of the REST API's OpenAPI schema.
+NOT_IN_OPENAPI = extend_schema(exclude=True)
+
+
 class FhirView(APIView):
     parser_classes = FHIR_PARSERS
     renderer_classes = FHIR_RENDERERS
@@ -55,6 +61,7 @@ class ClaimSubmitView(FhirView):
 
     permission_classes = [IsAuthenticated, IsClinicStaff]
 
+    @NOT_IN_OPENAPI
     def post(self, request: Request) -> Response:
         rb = read_bundle(request.data)
         submission = submission_from(rb)
@@ -67,6 +74,7 @@ class ClaimInquireView(FhirView):
 
     permission_classes = [IsAuthenticated, IsClinicStaff]
 
+    @NOT_IN_OPENAPI
     def post(self, request: Request) -> Response:
         rb = read_bundle(request.data)
         case = intake.inquire(actor=_user(request), rb=rb, request=request)
@@ -76,6 +84,7 @@ class ClaimInquireView(FhirView):
 class QuestionnaireView(FhirView):
     """GET /fhir/Questionnaire/hemgenix: the documentation (DTR) form."""
 
+    @NOT_IN_OPENAPI
     def get(self, request: Request) -> Response:
         return Response(questionnaire.questionnaire())
 
@@ -85,8 +94,17 @@ class CodeSystemView(FhirView):
 
     systems = {"hemgenix-pa": codes.code_system, "hemgenix-criteria": codes.criteria_code_system}
 
+    @NOT_IN_OPENAPI
     def get(self, request: Request, system_id: str) -> Response:
         build = self.systems.get(system_id)
         if build is None:
             raise Http404(f"No CodeSystem {system_id!r} here.")
         return Response(build())
+
+
+class CapabilityView(FhirView):
+    """GET /fhir/metadata: what this FHIR endpoint does, for EHRs that ask first."""
+
+    @NOT_IN_OPENAPI
+    def get(self, request: Request) -> Response:
+        return Response(codes.capability_statement(request.build_absolute_uri("/fhir")))

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.questionnaire import Questionnaire
 from rest_framework.test import APIClient
@@ -119,3 +120,19 @@ def test_it_answers_an_unknown_code_system_with_404(riverside: User) -> None:
 def test_definitions_need_a_signed_in_user(db: None) -> None:
     response = APIClient().get(reverse("fhir:questionnaire"))
     assert response.status_code == 401
+
+
+def test_it_states_its_capabilities(riverside: User) -> None:
+    response = token_client(riverside).get(reverse("fhir:metadata"))
+    statement = CapabilityStatement.model_validate(json.loads(response.content))
+    [claim] = [r for r in statement.rest[0].resource or [] if r.type == "Claim"]
+    assert [(o.name, o.definition) for o in claim.operation or []] == [
+        ("submit", "http://hl7.org/fhir/us/davinci-pas/OperationDefinition/Claim-submit"),
+        ("inquire", "http://hl7.org/fhir/us/davinci-pas/OperationDefinition/Claim-inquiry"),
+    ]
+    assert statement.implementation.url == "http://testserver/fhir"
+
+
+def test_the_fhir_endpoints_stay_out_of_the_openapi_schema(riverside: User) -> None:
+    schema = token_client(riverside).get("/api/schema/", {"format": "json"}).json()
+    assert not [path for path in schema["paths"] if path.startswith("/fhir")]
