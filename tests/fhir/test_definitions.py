@@ -125,6 +125,7 @@ def test_definitions_need_a_signed_in_user(db: None) -> None:
 def test_it_states_its_capabilities(riverside: User) -> None:
     response = token_client(riverside).get(reverse("fhir:metadata"))
     statement = CapabilityStatement.model_validate(json.loads(response.content))
+    assert statement.rest and statement.implementation
     [claim] = [r for r in statement.rest[0].resource or [] if r.type == "Claim"]
     assert [(o.name, o.definition) for o in claim.operation or []] == [
         ("submit", "http://hl7.org/fhir/us/davinci-pas/OperationDefinition/Claim-submit"),
