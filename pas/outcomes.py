@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -89,6 +89,8 @@ def fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
     """DRF exception handler: every error leaves as one OperationOutcome (None -> a 500)."""
     if isinstance(exc, FhirError):
         return outcome_response(exc.status_code, exc.issues)
+    if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+        return outcome_response(413, [Issue("too-costly", "The body is too large.")])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

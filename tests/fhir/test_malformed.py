@@ -220,3 +220,13 @@ def test_the_npi_check_uses_the_callers_clinic(riverside: User, lakeside: User) 
     assert response.status_code == 403
     assert "not your clinic's NPI" in outcome_issues(response)[0]["diagnostics"]
     assert not Case.objects.exists()
+
+
+def test_it_refuses_a_body_over_the_upload_limit(riverside: User, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    body = example("approve")
+    body["entry"][0]["resource"]["text"] = {"status": "generated", "div": "x" * 70_000}
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 413
+    assert outcome_issues(response)[0]["code"] == "too-costly"
+    assert not Case.objects.exists()

@@ -209,3 +209,9 @@ def test_it_accepts_the_same_fact_from_the_form_and_an_observation(riverside: Us
     assert response.status_code == 200, response.content
     case = Case.objects.get()
     assert (case.facts["hiv_status"], case.body_weight_kg) == ("negative", Decimal("80.0"))
+
+
+def test_it_takes_plain_json_too(riverside: User) -> None:
+    response = post(client_for(riverside), "submit", example("pend"), "application/json")
+    assert response.status_code == 200, response.content
+    assert Case.objects.count() == 1
