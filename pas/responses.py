@@ -121,11 +121,16 @@ def response_bundle(case: Case, rb: RequestBundle, *, inquiry: bool = False) -> 
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
 
 
+def _urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
 class _Urls:
+    """Fresh fullUrls for the entries of one response bundle."""
+
     def __init__(self) -> None:
-        new = lambda: f"urn:uuid:{uuid.uuid4()}"  # noqa: E731
-        self.response, self.patient, self.clinic = new(), new(), new()
-        self.insurer, self.communication = new(), new()
+        self.response, self.patient, self.clinic = _urn(), _urn(), _urn()
+        self.insurer, self.communication = _urn(), _urn()
 
 
 def _claim_response(
