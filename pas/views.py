@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,8 +37,9 @@ class IsClinicStaff(BasePermission):
 
 
 def _user(request: Request) -> User:
-    # The permission classes have already required a signed-in portal user.
-    assert isinstance(request.user, User)
+    """The signed-in portal user (the permission classes have already required one)."""
+    if not isinstance(request.user, User):
+        raise NotAuthenticated()
     return request.user
 
 
