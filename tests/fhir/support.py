@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,16 @@ def inquiry(*, claim_identifier: str | None = None, pre_auth_ref: str | None = N
     if pre_auth_ref is not None:
         claim["insurance"][0]["preAuthRef"] = [pre_auth_ref]
     return body
+
+
+def add_form(body: dict[str, Any], answers: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Append a QuestionnaireResponse answering (group linkId, question linkId) -> answer."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for (group, link_id), answer in answers.items():
+        groups.setdefault(group, []).append({"linkId": link_id, "answer": [answer]})
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [{"linkId": group, "item": items} for group, items in groups.items()],
+    }
+    body["entry"].append({"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": response})

@@ -13,6 +13,7 @@ from reviews.models import Case, Patient
 from tests.conftest import client_for
 from tests.fhir.support import (
     FHIR_JSON,
+    add_form,
     entry_index,
     example,
     inquiry,
@@ -99,21 +100,11 @@ def no_claim_identifier(body: Bundle) -> None:
 
 
 def conflicting_hiv_status(body: Bundle) -> None:
-    body["entry"].append({"fullUrl": "urn:uuid:2e2e2e2e-0000-4000-8000-000000000001", "resource": {
-        "resourceType": "QuestionnaireResponse", "status": "completed",
-        "item": [{"linkId": "infections", "item": [
-            {"linkId": "hiv_status", "answer": [{"valueCoding": {"code": "positive_controlled"}}]}
-        ]}],
-    }})  # fmt: skip
+    add_form(body, {("infections", "hiv_status"): {"valueCoding": {"code": "positive_controlled"}}})
 
 
 def unknown_link_id(body: Bundle) -> None:
-    body["entry"].append({"fullUrl": "urn:uuid:3f3f3f3f-0000-4000-8000-000000000001", "resource": {
-        "resourceType": "QuestionnaireResponse", "status": "completed",
-        "item": [{"linkId": "infections", "item": [
-            {"linkId": "hiv_stauts", "answer": [{"valueString": "negative"}]}
-        ]}],
-    }})  # fmt: skip
+    add_form(body, {("infections", "hiv_stauts"): {"valueString": "negative"}})
 
 
 def invalid_prescriber_npi(body: Bundle) -> None:

@@ -11,6 +11,7 @@ from reviews.models import Case, Patient, Status
 from tests.conftest import client_for
 from tests.factories import make_patient
 from tests.fhir.support import (
+    add_form,
     claim_response,
     entry_index,
     example,
@@ -150,11 +151,8 @@ def test_it_accepts_the_ehr_token(riverside: User) -> None:
 def test_it_marks_a_stat_claim_expedited_with_the_forms_reason(riverside: User) -> None:
     body = example("deny")
     body["entry"][0]["resource"]["priority"]["coding"][0]["code"] = "stat"
-    qr = body["entry"][entry_index(body, "QuestionnaireResponse")]["resource"]
     reason = "Intracranial bleed on prophylaxis last month"
-    qr["item"].append({"linkId": "request", "item": [
-        {"linkId": "expedite_reason", "answer": [{"valueString": reason}]}
-    ]})  # fmt: skip
+    add_form(body, {("request", "expedite_reason"): {"valueString": reason}})
     response = post(client_for(riverside), "submit", body)
     assert response.status_code == 200, response.content
     case = Case.objects.get()
@@ -196,15 +194,10 @@ def test_it_puts_the_case_in_the_reviewer_queue(riverside: User, pharmacist: Use
 
 def test_it_accepts_the_same_fact_from_the_form_and_an_observation(riverside: User) -> None:
     body = example("approve")
-    body["entry"].append({"fullUrl": "urn:uuid:5b5b5b5b-0000-4000-8000-000000000001", "resource": {
-        "resourceType": "QuestionnaireResponse", "status": "completed",
-        "item": [
-            {"linkId": "infections", "item": [
-                {"linkId": "hiv_status", "answer": [{"valueCoding": {"code": "negative"}}]}]},
-            {"linkId": "request", "item": [
-                {"linkId": "body_weight_kg", "answer": [{"valueInteger": 80}]}]},
-        ],
-    }})  # fmt: skip
+    add_form(body, {
+        ("infections", "hiv_status"): {"valueCoding": {"code": "negative"}},
+        ("request", "body_weight_kg"): {"valueInteger": 80},
+    })  # fmt: skip
     response = post(client_for(riverside), "submit", body)
     assert response.status_code == 200, response.content
     case = Case.objects.get()
