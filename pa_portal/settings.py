@@ -149,11 +149,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock a username for 15 minutes after 5 failures (any address), so a password cannot be
-# guessed from many addresses; an administrator can unlock early (manage.py axes_reset_username).
+# After 5 failures, lock the address (one client guessing many accounts) and the username (many
+# clients guessing one account) for 15 minutes; an administrator can unlock early
+# (manage.py axes_reset_username / axes_reset_ip).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.validators import validate_npi
-from criteria.io import FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
+from criteria.io import BOOL_FIELDS, FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
 from criteria.registry import POLICIES
 
 from . import services
@@ -122,19 +122,19 @@ PLAIN_FACTS = (
     "inhibitor_test_date",
     "hiv_status",
 )
-# Yes / no / not known yet.
-FLAG_FACTS = (
-    "on_fix_prophylaxis",
-    "life_threatening_hemorrhage",
-    "repeated_serious_spontaneous_bleeding",
-    "fix_inhibitor_history",
-    "hepatitis_b_active",
-    "hepatitis_c_active",
-    "prior_hemophilia_b_gene_therapy",
-    "other_gene_therapy_under_consideration",
-)
+# Yes / no / not known yet: the engine's own list of true/false facts.
+FLAG_FACTS = BOOL_FIELDS
 LAB_PARTS = ("value", "unit", "date", "source")
 IMAGING_PARTS = ("date", "findings", "source")
+# What a clinic records about a patient (the API's patient shape too).
+PATIENT_FIELDS = (
+    "member_id",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "sex_assigned_at_birth",
+    "gender_identity",
+)
 # Request details kept on the case itself, not in the facts.
 DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
 
@@ -611,14 +611,7 @@ class AnswerForm(FactsForm):
 class PatientForm(forms.ModelForm[Patient]):
     class Meta:
         model = Patient
-        fields = [
-            "member_id",
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "sex_assigned_at_birth",
-            "gender_identity",
-        ]
+        fields = list(PATIENT_FIELDS)
         widgets = {"date_of_birth": DATE_WIDGET}
         help_texts = {
             "sex_assigned_at_birth": "As recorded at birth; the policy's criterion uses this.",

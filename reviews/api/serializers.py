@@ -1,0 +1,272 @@
+"""The API's request and response shapes. Facts travel in the criteria engine's own JSON format
+(criteria/schema/facts.schema.json) and are checked by its reader, error by error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.validators import npi_is_valid
+from criteria.registry import POLICIES
+
+from .. import services
+from ..forms_prescriber import PATIENT_FIELDS
+from ..models import Case, Decision, DocumentKind, Patient, Sex, Urgency
+
+CRITERIA = sorted({c.id for policy in POLICIES.values() for c in policy.criteria})
+# What a new patient needs besides the member ID.
+NEW_PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "sex_assigned_at_birth")
+
+
+def facts_errors(errors: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """criteria.io's (path, message) pairs as DRF field errors: {"labs[0].value": [...]}."""
+    grouped: dict[str, list[str]] = {}
+    for path, message in errors:
+        grouped.setdefault(path, []).append(message.removeprefix(f"{path}: "))
+    return grouped
+
+
+def check_facts(value: Any) -> dict[str, Any]:
+    """A clinic's facts document: a JSON object the engine's reader accepts, without the facts
+    the portal supplies itself."""
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("The facts must be a JSON object.")
+    try:
+        services.refuse_portal_facts(value)
+        services.validate_facts(value)
+    except services.FactsInvalid as exc:
+        raise serializers.ValidationError(facts_errors(exc.errors)) from None
+    return value
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Clinical facts in the criteria engine's JSON format (see "
+        "criteria/schema/facts.schema.json); leave a fact out when it is not known. "
+        "evaluation_date, date_of_birth, sex_assigned_at_birth and active_approvals_on_file "
+        "are supplied by the portal and refused here.",
+        "additionalProperties": True,
+    }
+)
+class FactsField(serializers.JSONField):
+    pass
+
+
+class PatientInSerializer(serializers.Serializer[Any]):
+    """The patient by member ID: the clinic's existing record is reused, else one is created
+    (then the name, date of birth and sex assigned at birth are required)."""
+
+    member_id = serializers.CharField(max_length=30)
+    first_name = serializers.CharField(max_length=100, required=False)
+    last_name = serializers.CharField(max_length=100, required=False)
+    date_of_birth = serializers.DateField(required=False)
+    sex_assigned_at_birth = serializers.ChoiceField(choices=Sex.choices, required=False)
+    gender_identity = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    def validate_date_of_birth(self, value: Any) -> Any:
+        if value > timezone.localdate():
+            raise serializers.ValidationError("The date of birth is in the future.")
+        return value
+
+
+class CaseCreateSerializer(serializers.Serializer[Any]):
+    patient = PatientInSerializer()
+    facts = FactsField(required=False, default=dict)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.STANDARD)
+    expedite_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    prescriber_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    prescriber_npi = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, default=""
+    )
+    body_weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=1, max_value=400, required=False, default=None
+    )
+    planned_infusion_date = serializers.DateField(required=False, allow_null=True, default=None)
+    submit = serializers.BooleanField(
+        default=True, help_text="Submit at once (true) or keep a draft (false)."
+    )
+
+    def validate_facts(self, value: Any) -> dict[str, Any]:
+        return check_facts(value)
+
+    def validate_prescriber_npi(self, value: str) -> str:
+        if value and not npi_is_valid(value):
+            raise serializers.ValidationError(
+                f"{value} is not a valid NPI: it must be 10 digits with a correct check digit."
+            )
+        return value
+
+    def validate_planned_infusion_date(self, value: Any) -> Any:
+        if value is not None and value < timezone.localdate():
+            raise serializers.ValidationError("The planned infusion date is in the past.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["urgency"] == Urgency.EXPEDITED and not attrs["expedite_reason"].strip():
+            raise serializers.ValidationError(
+                {"expedite_reason": ["An expedited request needs its reason."]}
+            )
+        return attrs
+
+
+class AnswerSerializer(serializers.Serializer[Any]):
+    facts = FactsField(
+        required=False,
+        default=dict,
+        help_text="New or corrected facts, merged over those on file; null clears one.",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_facts(self, value: Any) -> dict[str, Any]:
+        return check_facts(value)
+
+
+class WithdrawSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DocumentInSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    supports = serializers.ListField(
+        child=serializers.ChoiceField(choices=CRITERIA), required=False, default=list
+    )
+    file = serializers.FileField(help_text="PDF, PNG or JPEG; the content decides, not the name.")
+
+
+class PatientSerializer(serializers.ModelSerializer[Patient]):
+    class Meta:
+        model = Patient
+        fields = list(PATIENT_FIELDS)
+
+
+class CaseSummarySerializer(serializers.ModelSerializer[Case]):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    patient_name = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "url",
+            "status",
+            "status_display",
+            "urgency",
+            "member_id",
+            "patient_name",
+            "recommendation",
+            "created_at",
+            "submitted_at",
+            "due_at",
+            "decided_at",
+        ]
+
+    def get_patient_name(self, case: Case) -> str:
+        return f"{case.patient.first_name} {case.patient.last_name}"
+
+    def get_url(self, case: Case) -> str:
+        return reverse("api:case_detail", args=[case.pk])
+
+
+class RFISerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    items = serializers.ListField(child=serializers.CharField())
+    message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answer_note = serializers.CharField()
+
+
+class CaseSerializer(CaseSummarySerializer):
+    """A case with its facts, checklist, open request for information and decision."""
+
+    patient = PatientSerializer(read_only=True)
+    checklist = serializers.SerializerMethodField()
+    checklist_is_preview = serializers.SerializerMethodField()
+    requests_for_information = serializers.SerializerMethodField()
+    decision = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+
+    class Meta(CaseSummarySerializer.Meta):
+        fields = [
+            *CaseSummarySerializer.Meta.fields,
+            "patient",
+            "expedite_reason",
+            "prescriber_name",
+            "prescriber_npi",
+            "body_weight_kg",
+            "planned_infusion_date",
+            "facts",
+            "policy_id",
+            "checklist",
+            "checklist_is_preview",
+            "requests_for_information",
+            "decision",
+            "documents",
+        ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_checklist(self, case: Case) -> dict[str, Any]:
+        """The stored checklist; for a draft, the one it would get if submitted today."""
+        if not self.get_checklist_is_preview(case):
+            return case.checklist
+        try:
+            return services.evaluate_case(case)
+        except services.FactsInvalid:
+            return {}
+
+    def get_checklist_is_preview(self, case: Case) -> bool:
+        return case.status == "draft"
+
+    @extend_schema_field(RFISerializer(many=True))
+    def get_requests_for_information(self, case: Case) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": rfi.pk,
+                "items": rfi.items,
+                "message": rfi.message,
+                "created_at": rfi.created_at,
+                "answered_at": rfi.answered_at,
+                "answer_note": rfi.answer_note,
+            }
+            for rfi in case.rfis.all()
+        ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_decision(self, case: Case) -> dict[str, Any] | None:
+        decision = Decision.objects.filter(case=case).first()
+        if decision is None:
+            return None
+        return {
+            "outcome": decision.outcome,
+            "reason": decision.reason,
+            "failed_criteria": decision.failed_criteria,
+            "decided_at": decision.created_at,
+            # The letter is made by a background task; null until it exists.
+            "letter_url": reverse("letter_download", args=[case.pk]) if decision.letter else None,
+        }
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_documents(self, case: Case) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": d.pk,
+                "kind": d.kind,
+                "original_name": d.original_name,
+                "supports": d.supports,
+                "content_type": d.content_type,
+                "size": d.size,
+                "url": reverse("document_download", args=[d.pk]),
+            }
+            for d in case.documents.all()
+        ]

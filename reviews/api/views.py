@@ -1,0 +1,276 @@
+"""The REST API for prescriber offices: the same rules as the portal's pages.
+
+Only prescriber-office staff may call it, and only about their own clinic's patients and cases
+(another clinic's case is a 404). Writes go through reviews.services; bad input is a 400 with
+field-level messages and changes nothing; a move the workflow refuses is a 409.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from audit.log import record as audit_record
+
+from .. import services
+from ..models import Case, Patient
+from ..selectors import case_for, cases_visible_to, patients_visible_to
+from ..workflow import TransitionError
+from . import idempotency
+from .permissions import IsClinicStaff
+from .serializers import (
+    NEW_PATIENT_FIELDS,
+    AnswerSerializer,
+    CaseCreateSerializer,
+    CaseSerializer,
+    CaseSummarySerializer,
+    DocumentInSerializer,
+    WithdrawSerializer,
+    facts_errors,
+)
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    idempotency.HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Any unique string (e.g. a UUID). Retrying with the same key returns the case "
+    "the first attempt created (200, Idempotent-Replayed: true) instead of a second case.",
+)
+ERRORS = {
+    400: OpenApiResponse(description="Bad input; field-level messages, nothing was changed."),
+    403: OpenApiResponse(description="Not prescriber-office staff."),
+    404: OpenApiResponse(description="No such case in your clinic."),
+    409: OpenApiResponse(description="The case's status does not allow this; nothing changed."),
+}
+
+
+REPLAYED = {"Idempotent-Replayed": "true"}
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)  # IsClinicStaff let only clinic staff through
+    return user
+
+
+def _refusal(exc: Exception) -> APIException:
+    """A service's refusal as an API error; its message is fit to show."""
+    if isinstance(exc, services.FactsInvalid):
+        return ValidationError({"facts": facts_errors(exc.errors)})
+    if isinstance(exc, services.NotAllowed):
+        return PermissionDenied(str(exc))
+    if isinstance(exc, TransitionError):
+        return Conflict(str(exc))
+    return ValidationError({"detail": [str(exc)]})
+
+
+def _case(request: Request, pk: int) -> Case:
+    return case_for(_user(request), pk)
+
+
+def _show(
+    request: Request,
+    case: Case,
+    code: int = status.HTTP_200_OK,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The case as it now is (read again: a service may have changed it)."""
+    return Response(CaseSerializer(_case(request, case.pk)).data, status=code, headers=headers)
+
+
+# --- the clinic's cases -----------------------------------------------------------------------
+
+
+@extend_schema(
+    methods=["GET"],
+    summary="List the clinic's cases",
+    parameters=[OpenApiParameter("status", OpenApiTypes.STR, description="Only this status.")],
+    responses=CaseSummarySerializer(many=True),
+)
+@extend_schema(
+    methods=["POST"],
+    summary="Create a request, and submit it unless submit is false",
+    parameters=[IDEMPOTENCY_PARAMETER],
+    request=CaseCreateSerializer,
+    responses={201: CaseSerializer, 200: CaseSerializer, **ERRORS},
+)
+@api_view(["GET", "POST"])
+@permission_classes([IsClinicStaff])
+def cases(request: Request) -> Response:
+    if request.method == "POST":
+        return _create(request)
+    qs = cases_visible_to(_user(request)).order_by("-created_at", "-pk")
+    if wanted := request.query_params.get("status"):
+        qs = qs.filter(status=wanted)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs, request)
+    return paginator.get_paginated_response(CaseSummarySerializer(page, many=True).data)
+
+
+def _create(request: Request) -> Response:
+    actor = _user(request)
+    key = idempotency.key_from(request)
+    serializer = CaseCreateSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    patient_data = data.pop("patient")
+    submit = data.pop("submit")
+    if key is not None and (earlier := idempotency.find(actor, key)) is not None:
+        return _show(request, earlier, headers=REPLAYED)
+    patient = _patient(actor, patient_data)
+    try:
+        # Checked with the patient's date of birth before anything is written.
+        services.evaluate_facts(patient=patient, facts=data["facts"])
+    except services.FactsInvalid as exc:
+        raise _refusal(exc) from None
+
+    def create() -> Case:
+        with transaction.atomic():
+            saved = patient
+            if saved.pk is None:
+                saved, _ = services.patient_get_or_create(actor=actor, **patient_data)
+            return services.case_file(
+                actor=actor, patient=saved, submit=submit, idempotency_key=key, **data
+            )
+
+    try:
+        case, created = idempotency.run_once(actor, key, create)
+    except (services.ServiceError, TransitionError) as exc:
+        raise _refusal(exc) from None
+    if not created:
+        return _show(request, case, headers=REPLAYED)
+    location = reverse("api:case_detail", args=[case.pk])
+    return _show(request, case, status.HTTP_201_CREATED, {"Location": location})
+
+
+def _patient(actor: User, data: dict[str, Any]) -> Patient:
+    """The clinic's patient with this member ID (its record must agree), or an unsaved new one."""
+    existing = patients_visible_to(actor).filter(member_id=data["member_id"]).first()
+    if existing is not None:
+        differing: dict[str, Any] = {
+            name: [f"Does not match the clinic's record of member {existing.member_id}."]
+            for name in ("date_of_birth", "sex_assigned_at_birth")
+            if name in data and data[name] != getattr(existing, name)
+        }
+        if differing:
+            raise ValidationError({"patient": differing})
+        return existing
+    missing = {name: ["Required for a new patient."] for name in NEW_PATIENT_FIELDS}
+    for name in NEW_PATIENT_FIELDS:
+        if name in data:
+            missing.pop(name)
+    if missing:
+        raise ValidationError({"patient": missing})
+    return Patient(organization=actor.organization, **data)
+
+
+@extend_schema(
+    summary="A case: status, facts, checklist, requests for information, decision",
+    responses={200: CaseSerializer, **ERRORS},
+)
+@api_view(["GET"])
+@permission_classes([IsClinicStaff])
+def case_detail(request: Request, pk: int) -> Response:
+    case = _case(request, pk)
+    audit_record(action="case.view", request=request, case=case, detail={"via": "api"})
+    return Response(CaseSerializer(case).data)
+
+
+def _act(request: Request, pk: int, action: Any) -> Response:
+    """Run one service move on the case and answer with the case as it now is."""
+    case = _case(request, pk)
+    try:
+        case = action(_user(request), case)
+    except (services.ServiceError, TransitionError) as exc:
+        raise _refusal(exc) from None
+    return _show(request, case)
+
+
+@extend_schema(summary="Submit a draft", request=None, responses={200: CaseSerializer, **ERRORS})
+@api_view(["POST"])
+@permission_classes([IsClinicStaff])
+def case_submit(request: Request, pk: int) -> Response:
+    return _act(request, pk, lambda actor, case: services.case_submit(actor=actor, case=case))
+
+
+@extend_schema(
+    summary="Answer a request for information with new facts and/or a note",
+    request=AnswerSerializer,
+    responses={200: CaseSerializer, **ERRORS},
+)
+@api_view(["POST"])
+@permission_classes([IsClinicStaff])
+def case_answer(request: Request, pk: int) -> Response:
+    _case(request, pk)  # a 404 for another clinic's case comes before any 400
+    serializer = AnswerSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    return _act(
+        request,
+        pk,
+        lambda actor, case: services.case_answer_rfi(
+            actor=actor, case=case, facts=data["facts"], note=data["note"]
+        ),
+    )
+
+
+@extend_schema(
+    summary="Withdraw a request", request=WithdrawSerializer, responses={200: CaseSerializer}
+)
+@api_view(["POST"])
+@permission_classes([IsClinicStaff])
+def case_withdraw(request: Request, pk: int) -> Response:
+    _case(request, pk)
+    serializer = WithdrawSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    reason = serializer.validated_data["reason"]
+    return _act(
+        request,
+        pk,
+        lambda actor, case: services.case_withdraw(actor=actor, case=case, reason=reason),
+    )
+
+
+@extend_schema(
+    summary="Attach a lab or imaging report (to a draft, or while answering a pend)",
+    request={"multipart/form-data": DocumentInSerializer},
+    responses={201: CaseSerializer, **ERRORS},
+)
+@api_view(["POST"])
+@permission_classes([IsClinicStaff])
+@parser_classes([MultiPartParser, FormParser])
+def case_documents(request: Request, pk: int) -> Response:
+    case = _case(request, pk)
+    serializer = DocumentInSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    try:
+        services.document_attach(
+            actor=_user(request),
+            case=case,
+            upload=data["file"],
+            kind=data["kind"],
+            supports=data["supports"],
+        )
+    except TransitionError as exc:
+        raise Conflict(str(exc)) from None
+    except services.ServiceError as exc:
+        raise ValidationError({"file": [str(exc)]}) from None
+    return _show(request, case, status.HTTP_201_CREATED)
