@@ -36,7 +36,7 @@ FLAGS = [
     "--disable-quic",
 ]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-SCREENSHOTS = Path(os.environ.get("PA_SCREENSHOT_DIR", "/tmp/pa-screenshots"))  # noqa: S108
+SCREENSHOTS = Path(os.environ.get("PA_SCREENSHOT_DIR", "/tmp/pa-screenshots"))
 
 pytestmark = pytest.mark.browser
 
