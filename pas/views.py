@@ -10,12 +10,13 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
+from accounts.models import User
+from reviews.api.permissions import IsClinicStaff as ApiClinicStaff
 
 from . import codes, intake, questionnaire
 from .bundle import read_bundle
@@ -24,16 +25,10 @@ from .outcomes import FHIR_PARSERS, FHIR_RENDERERS, FhirNegotiation, fhir_except
 from .responses import response_bundle
 
 
-class IsClinicStaff(BasePermission):
-    message = "Only prescriber-office staff may submit or inquire about prior authorizations."
+class IsClinicStaff(ApiClinicStaff):
+    """The REST API's rule: prescriber-office staff of a clinic only."""
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(
-            user.is_authenticated
-            and getattr(user, "role", None) == Role.PRESCRIBER
-            and getattr(user, "organization_id", None)
-        )
+    message = "Only prescriber-office staff may submit or inquire about prior authorizations."
 
 
 def _user(request: Request) -> User:
