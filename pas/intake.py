@@ -7,7 +7,7 @@ is the case's idempotency key, so a resubmitted bundle answers with the case it 
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from rest_framework import status
@@ -15,6 +15,7 @@ from rest_framework import status
 from accounts.models import User
 from audit.log import record as audit_record
 from reviews import selectors, services
+from reviews.api import idempotency
 from reviews.models import Case, Patient
 from reviews.workflow import TransitionError
 
@@ -27,22 +28,18 @@ from .outcomes import FhirError, Issue
 def submit(*, actor: User, submission: Submission, request: HttpRequest) -> tuple[Case, bool]:
     """The case for this submission and whether it already existed (a resubmission)."""
     _require_own_clinic(actor, submission.organization_npi)
-    existing = _by_key(actor, submission.idempotency_key)
-    if existing is None:
-        try:
-            with transaction.atomic():
-                case = _create(actor, submission)
-                _audit(request, "fhir.submit", case, submission, replayed=False)
-            return case, False
-        except IntegrityError:
-            # A twin of this bundle won the race; answer with its case.
-            existing = _by_key(actor, submission.idempotency_key)
-            if existing is None:
-                raise FhirError.one(
-                    status.HTTP_409_CONFLICT, "conflict", "Please send the bundle again."
-                ) from None
-    _audit(request, "fhir.submit", existing, submission, replayed=True)
-    return existing, True
+
+    @transaction.atomic
+    def create() -> Case:
+        case = _create(actor, submission)
+        _audit(request, "fhir.submit", case, submission, replayed=False)
+        return case
+
+    # The REST API's idempotency: the database's unique key decides a race between twins.
+    case, created = idempotency.run_once(actor, submission.idempotency_key, create)
+    if not created:
+        _audit(request, "fhir.submit", case, submission, replayed=True)
+    return case, not created
 
 
 def _require_own_clinic(actor: User, npi: str) -> None:
@@ -55,10 +52,6 @@ def _require_own_clinic(actor: User, npi: str) -> None:
             "submit requests for your own clinic.",
             "Bundle.entry[0].resource.provider",
         )
-
-
-def _by_key(actor: User, key: str) -> Case | None:
-    return selectors.cases_visible_to(actor).filter(idempotency_key=key).first()
 
 
 def _create(actor: User, submission: Submission) -> Case:
