@@ -28,6 +28,16 @@ def _get_helper(*rows: Any, button: str) -> FormHelper:
     return helper
 
 
+def _columns(fields: Any, wide: str) -> list[Column]:
+    # On a phone the two dates share a line; everything else takes the full width.
+    return [
+        Column(
+            name, css_class=f"{'col-6' if name.startswith('date_') else 'col-12 col-sm-6'} {wide}"
+        )
+        for name in fields
+    ]
+
+
 def _check_range(form: forms.Form, cleaned: dict[str, Any]) -> None:
     start, end = cleaned.get("date_from"), cleaned.get("date_to")
     if start and end and end < start:
@@ -51,10 +61,7 @@ class LogFilterForm(forms.Form):
         action = self.fields["action"]
         assert isinstance(action, forms.ChoiceField)
         action.choices = [("", "Any action"), *action_choices()]
-        col = "col-sm-6 col-lg"
-        self.helper = _get_helper(
-            *(Column(name, css_class=col) for name in self.fields), button="Search"
-        )
+        self.helper = _get_helper(*_columns(self.fields, "col-lg"), button="Search")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -73,10 +80,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        col = "col-sm-6 col-lg-3"
-        self.helper = _get_helper(
-            *(Column(name, css_class=col) for name in self.fields), button="Show"
-        )
+        self.helper = _get_helper(*_columns(self.fields, "col-lg-3"), button="Show")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Organization
 from reviews.models import Case, CaseEvent, ChecklistOverride, Decision
 
 from .models import AuditLog
@@ -79,6 +80,14 @@ def filter_log(filters: Mapping[str, Any]) -> QuerySet[AuditLog]:
     if end:
         qs = qs.filter(at__lt=period_bounds(end, end)[1])
     return qs.order_by("-at", "-id")
+
+
+def decisions_made(
+    date_from: date, date_to: date, clinic: Organization | None = None
+) -> QuerySet[Decision]:
+    start, end = period_bounds(date_from, date_to)
+    decisions = Decision.objects.filter(created_at__gte=start, created_at__lt=end)
+    return decisions.filter(case__organization=clinic) if clinic is not None else decisions
 
 
 # --- a case's timeline -----------------------------------------------------------------------

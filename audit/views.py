@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -13,7 +15,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.permissions import role_required
-from reviews.models import Decision
 from reviews.selectors import case_for
 
 from . import exports
@@ -22,14 +23,9 @@ from .forms import LogFilterForm, PeriodForm
 from .log import record
 from .metrics import measure_rows, review_metrics
 from .models import AuditLog
-from .queries import case_timeline, filter_log, period_bounds
+from .queries import case_timeline, decisions_made, filter_log
 
 oversight = role_required(Role.AUDITOR, Role.ADMIN)
-
-
-def streamed(response: StreamingHttpResponse) -> HttpResponse:
-    # role_required is typed for HttpResponse; a streamed CSV is served the same way.
-    return cast(HttpResponse, response)
 
 
 def _described(cleaned: dict[str, Any]) -> dict[str, str]:
@@ -57,14 +53,7 @@ def log(request: HttpRequest) -> HttpResponse:
 @require_GET
 def log_csv(request: HttpRequest) -> HttpResponse:
     form = LogFilterForm(request.GET)
-    if not form.is_valid():
-        return redirect(f"{reverse('audit:log')}?{request.GET.urlencode()}")
-    record(
-        action="audit.export",
-        request=request,
-        detail={"export": "log", "filters": _described(form.cleaned_data)},
-    )
-    return streamed(exports.log_csv(filter_log(form.cleaned_data)))
+    return _export(request, form, "log", lambda data: exports.log_csv(filter_log(data)))
 
 
 @oversight
@@ -99,42 +88,43 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/metrics.html", context)
 
 
-def _period(request: HttpRequest) -> PeriodForm | None:
-    form = PeriodForm(request.GET)
-    return form if form.is_valid() else None
-
-
 @oversight
 @require_GET
 def metrics_csv(request: HttpRequest) -> HttpResponse:
-    form = _period(request)
-    if form is None:
-        return redirect(f"{reverse('audit:metrics')}?{request.GET.urlencode()}")
-    data = form.cleaned_data
-    record(
-        action="audit.export",
-        request=request,
-        detail={"export": "metrics", "filters": _described(data)},
-    )
-    return streamed(
-        exports.metrics_csv(review_metrics(data["date_from"], data["date_to"], data["clinic"]))
-    )
+    def build(data: dict[str, Any]) -> StreamingHttpResponse:
+        return exports.metrics_csv(
+            review_metrics(data["date_from"], data["date_to"], data["clinic"])
+        )
+
+    return _export(request, PeriodForm(request.GET), "metrics", build)
 
 
 @oversight
 @require_GET
 def decisions_csv(request: HttpRequest) -> HttpResponse:
-    form = _period(request)
-    if form is None:
-        return redirect(f"{reverse('audit:metrics')}?{request.GET.urlencode()}")
-    data = form.cleaned_data
-    start, end = period_bounds(data["date_from"], data["date_to"])
-    decisions = Decision.objects.filter(created_at__gte=start, created_at__lt=end)
-    if data["clinic"] is not None:
-        decisions = decisions.filter(case__organization=data["clinic"])
+    def build(data: dict[str, Any]) -> StreamingHttpResponse:
+        return exports.decisions_csv(
+            decisions_made(data["date_from"], data["date_to"], data["clinic"])
+        )
+
+    return _export(request, PeriodForm(request.GET), "decisions", build)
+
+
+def _export(
+    request: HttpRequest,
+    form: forms.Form,
+    kind: str,
+    build: Callable[[dict[str, Any]], StreamingHttpResponse],
+) -> HttpResponse:
+    """A bad filter goes back to its page to show the error; a good one is recorded as an
+    export (before the first byte leaves) and streamed."""
+    if not form.is_valid():
+        page = "audit:log" if kind == "log" else "audit:metrics"
+        return redirect(f"{reverse(page)}?{request.GET.urlencode()}")
     record(
         action="audit.export",
         request=request,
-        detail={"export": "decisions", "filters": _described(data)},
+        detail={"export": kind, "filters": _described(form.cleaned_data)},
     )
-    return streamed(exports.decisions_csv(decisions))
+    # role_required is typed for HttpResponse; a streamed CSV is served the same way.
+    return cast(HttpResponse, build(form.cleaned_data))

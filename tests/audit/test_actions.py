@@ -4,6 +4,7 @@ right actor, role and organization."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 
@@ -11,6 +12,7 @@ from accounts.models import User
 from audit.models import AuditLog
 from reviews import services
 from reviews.models import Case
+from reviews.workflow import TransitionError
 from tests.factories import approvable_facts, make_case
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -99,3 +101,27 @@ def test_it_records_a_denial(riverside: User, pharmacist: User) -> None:
             failed_criteria=["excl_gene_therapy"],
             reason="A prior gene therapy for hemophilia B excludes a second.",
         )
+
+
+def test_it_refuses_every_case_write_by_an_auditor(
+    riverside: User, pharmacist: User, auditor: User
+) -> None:
+    case = make_case(riverside, claim_by=pharmacist)
+    attempts = [
+        lambda: services.case_claim(actor=auditor, case=case),
+        lambda: services.case_pend(actor=auditor, case=case, items=["x"]),
+        lambda: services.case_escalate(actor=auditor, case=case, reason="x"),
+        lambda: services.checklist_override(
+            actor=auditor, case=case, criterion_id="age", status="not_met", reason="x"
+        ),
+        lambda: services.case_approve(actor=auditor, case=case),
+        lambda: services.case_withdraw(actor=auditor, case=case),
+        lambda: services.patient_create(actor=auditor, member_id="A1", first_name="A"),
+    ]
+    before = AuditLog.objects.count()
+    for attempt in attempts:
+        with pytest.raises((services.ServiceError, TransitionError)):
+            attempt()
+    case.refresh_from_db()
+    assert (case.status, case.assigned_to) == ("in_review", pharmacist)
+    assert AuditLog.objects.count() == before
