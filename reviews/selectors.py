@@ -5,12 +5,31 @@ A case of another clinic is simply not found (404), so its existence is not reve
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case as SqlCase
+from django.db.models import DateTimeField, F, OrderBy, Q, QuerySet, When
+from django.db.models.functions import Now
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Role, User
 
-from .models import Case, Document, Patient, Status
+from .models import (
+    OPEN_STATUSES,
+    Authorization,
+    Case,
+    CaseEvent,
+    Decision,
+    Document,
+    Patient,
+    RequestForInformation,
+    Status,
+)
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -53,3 +72,132 @@ def document_for(user: User, pk: int) -> Document:
         return Document.objects.select_related("case").get(pk=pk, case__in=visible)
     except Document.DoesNotExist:
         raise Http404("No such document.") from None
+
+
+# --- reviewer workbench (issue 5) -------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 25
+
+# Sort keys the queue accepts; every order ends on the primary key so pages never overlap.
+QUEUE_SORTS: dict[str, tuple[OrderBy | str, ...]] = {
+    "due": (F("effective_due").asc(nulls_last=True), "pk"),
+    "-due": (F("effective_due").desc(nulls_last=True), "-pk"),
+    # "expedited" sorts before "standard", so ascending urgency puts expedited cases first.
+    "urgency": ("urgency", F("effective_due").asc(nulls_last=True), "pk"),
+    "-urgency": ("-urgency", F("effective_due").asc(nulls_last=True), "pk"),
+    "clinic": ("organization__name", F("effective_due").asc(nulls_last=True), "pk"),
+    "-clinic": ("-organization__name", F("effective_due").asc(nulls_last=True), "pk"),
+    "status": ("status", F("effective_due").asc(nulls_last=True), "pk"),
+    "-status": ("-status", F("effective_due").asc(nulls_last=True), "pk"),
+    "submitted": ("submitted_at", "pk"),
+    "-submitted": ("-submitted_at", "-pk"),
+}
+
+
+def with_effective_due(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate effective_due: the due time as the clock stands now. While a pended case's clock
+    is paused, its due time moves forward with the wall clock (the pause is added back on the
+    clinic's answer, see services._resume_clock)."""
+    return qs.annotate(
+        effective_due=SqlCase(
+            When(
+                clock_paused_at__isnull=False,
+                then=F("due_at") + (Now() - F("clock_paused_at")),
+            ),
+            default=F("due_at"),
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def due_state(case: Case, now: datetime | None = None) -> str:
+    """The due flag of an open case: overdue, soon, paused or empty (also once closed)."""
+    due = getattr(case, "effective_due", None) or case.due_at
+    if due is None or not case.is_open:
+        return ""
+    now = now or timezone.now()
+    if due < now:
+        return "overdue"
+    if case.clock_paused_at is not None:
+        return "paused"
+    return "soon" if due < now + _due_soon() else ""
+
+
+def _due_soon() -> timedelta:
+    return timedelta(hours=int(settings.REVIEW_DUE_SOON_HOURS))
+
+
+def reviewer_queue(user: User, filters: Mapping[str, Any]) -> QuerySet[Case]:
+    """The reviewer's queue: unassigned cases and the user's own (medical directors also get the
+    unheld escalated ones), filtered and sorted; one query per page whatever its length.
+
+    filters: scope ("unassigned" | "mine" | ""), status, urgency, clinic (Organization or id),
+    due ("overdue" | "soon"), q (reference or member ID), sort (a QUEUE_SORTS key).
+    """
+    if user.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR):
+        return Case.objects.none()
+    unheld = [Status.SUBMITTED, Status.PENDED]
+    if user.role == Role.MEDICAL_DIRECTOR:
+        unheld.append(Status.ESCALATED)
+    unassigned = Q(assigned_to__isnull=True, status__in=unheld)
+    mine = Q(assigned_to=user)
+    scope = {"unassigned": unassigned, "mine": mine}.get(filters.get("scope") or "")
+    qs = with_effective_due(cases_visible_to(user)).filter(scope or (unassigned | mine))
+    status = filters.get("status")
+    qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN_STATUSES)
+    if urgency := filters.get("urgency"):
+        qs = qs.filter(urgency=urgency)
+    if clinic := filters.get("clinic"):
+        qs = qs.filter(organization=clinic)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(reference__iexact=q) | Q(member_id__iexact=q))
+    qs = _filter_due(qs, filters.get("due") or "")
+    return qs.order_by(*QUEUE_SORTS.get(filters.get("sort") or "due", QUEUE_SORTS["due"]))
+
+
+def _filter_due(qs: QuerySet[Case], due: str) -> QuerySet[Case]:
+    # The same rules as due_state(), in SQL.
+    now = timezone.now()
+    if due == "overdue":
+        return qs.filter(Q(effective_due__lt=now), status__in=OPEN_STATUSES)
+    if due == "soon":
+        return qs.filter(
+            Q(effective_due__gte=now, effective_due__lt=now + _due_soon()),
+            status__in=OPEN_STATUSES,
+            clock_paused_at__isnull=True,
+        )
+    return qs
+
+
+def reviewer_case(user: User, pk: int) -> Case:
+    """One case for the reviewer's page, with its effective due time; others' cases are 404."""
+    try:
+        return with_effective_due(cases_visible_to(user)).get(pk=pk)
+    except Case.DoesNotExist:
+        raise Http404("No such case.") from None
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """What hangs off one case, each read in one query: documents, history, RFIs, outcome."""
+
+    documents: list[Document]
+    events: list[CaseEvent]
+    rfis: list[RequestForInformation]
+    decision: Decision | None
+    authorization: Authorization | None
+
+
+def case_record(case: Case) -> CaseRecord:
+    """The record of a case already fetched through a scoped selector (case_for, reviewer_case)."""
+    return CaseRecord(
+        documents=list(case.documents.select_related("uploaded_by")),
+        events=list(case.events.select_related("actor")),
+        rfis=list(case.rfis.select_related("requested_by", "answered_by")),
+        decision=decision_of(case),
+        authorization=Authorization.objects.filter(case=case).first(),
+    )
+
+
+def decision_of(case: Case) -> Decision | None:
+    return Decision.objects.filter(case=case).select_related("decided_by").first()

@@ -34,7 +34,7 @@ from .models import (
     Status,
     Urgency,
 )
-from .workflow import Action, TransitionError, check_move
+from .workflow import Action, TransitionError, check_holder, check_move
 
 __all__ = ["FactsInvalid", "NotAllowed", "ServiceError", "TransitionError"]
 
@@ -440,63 +440,84 @@ def _check_upload(upload: UploadedFile) -> str:
 # --- the reviewer's side ----------------------------------------------------------------------
 
 
-@transaction.atomic
-def case_claim(*, actor: User, case: Case) -> Case:
-    case = _locked(case)
+def _reviewer_move(case: Case, actor: User, action: str) -> tuple[str, Status]:
+    """Role, workflow-table and holder checks for a reviewer's move; returns (from, to).
+
+    A claim on an open case someone holds says who holds it (the usual race between two
+    reviewers); every other refusal reads from the table first, so a decided case always answers
+    "already decided".
+    """
     _require_reviewer(actor)
-    if case.status == Status.IN_REVIEW and case.assigned_to_id not in (None, actor.pk):
-        raise TransitionError(f"{case.assigned_to} already has this case.")
-    from_status, to_status = _move(case, actor, Action.CLAIM)
-    case.status = to_status
-    case.assigned_to = actor
-    case.save(update_fields=["status", "assigned_to", "updated_at"])
-    record_event(case, actor, Action.CLAIM, from_status=from_status, to_status=to_status)
-    return case
+    if action == Action.CLAIM and case.is_open:
+        _check_holder(case, actor, action)
+    from_status, to_status = _move(case, actor, action)
+    _check_holder(case, actor, action)
+    return from_status, to_status
 
 
-@transaction.atomic
-def case_assign(*, actor: User, case: Case, reviewer: User) -> Case:
-    case = _locked(case)
-    _require_reviewer(actor)
-    if reviewer.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR) or not reviewer.is_active:
-        raise ServiceError("Cases can only be assigned to an active reviewer.")
-    from_status, to_status = _move(case, actor, Action.ASSIGN)
+def _check_holder(case: Case, actor: User, action: str) -> None:
+    holder = case.assigned_to if case.assigned_to_id is not None else None
+    check_holder(
+        action,
+        role=actor.role,
+        actor_id=actor.pk,
+        holder_id=case.assigned_to_id,
+        holder_name=holder.display_name if holder is not None else "",
+    )
+
+
+def _reassign(
+    case: Case, actor: User, action: str, holder: User | None, reason: str, **detail: Any
+) -> Case:
+    """Claim, assign and release: only who holds the case changes (and maybe the status)."""
+    from_status, to_status = _reviewer_move(case, actor, action)
     previous = case.assigned_to_id
     case.status = to_status
-    case.assigned_to = reviewer
+    case.assigned_to = holder
     case.save(update_fields=["status", "assigned_to", "updated_at"])
     record_event(
         case,
         actor,
-        Action.ASSIGN,
+        action,
         from_status=from_status,
         to_status=to_status,
-        detail={"assigned_to": reviewer.username, "previous_assignee_id": previous},
+        reason=reason,
+        detail={"assigned_to": getattr(holder, "username", None), "previous": previous, **detail},
     )
     return case
 
 
 @transaction.atomic
-def case_release(*, actor: User, case: Case) -> Case:
+def case_claim(*, actor: User, case: Case, reason: str = "") -> Case:
+    return _reassign(_locked(case), actor, Action.CLAIM, actor, reason)
+
+
+@transaction.atomic
+def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") -> Case:
     case = _locked(case)
     _require_reviewer(actor)
-    from_status, to_status = _move(case, actor, Action.RELEASE)
-    case.status = to_status
-    case.assigned_to = None
-    case.save(update_fields=["status", "assigned_to", "updated_at"])
-    record_event(case, actor, Action.RELEASE, from_status=from_status, to_status=to_status)
-    return case
+    if reviewer.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR) or not reviewer.is_active:
+        raise ServiceError("Cases can only be assigned to an active reviewer.")
+    if case.status == Status.ESCALATED and reviewer.role != Role.MEDICAL_DIRECTOR:
+        raise ServiceError("An escalated case can only be assigned to a medical director.")
+    if case.assigned_to_id == reviewer.pk and case.is_open:
+        raise ServiceError(f"{reviewer.display_name} already has this case; nothing was changed.")
+    return _reassign(case, actor, Action.ASSIGN, reviewer, reason)
+
+
+@transaction.atomic
+def case_release(*, actor: User, case: Case, reason: str = "") -> Case:
+    return _reassign(_locked(case), actor, Action.RELEASE, None, reason)
 
 
 @transaction.atomic
 def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -> Case:
     """Ask the clinic for information; the clock pauses if the policy setting says so."""
     case = _locked(case)
-    _require_reviewer(actor)
+    from_status, to_status = _reviewer_move(case, actor, Action.PEND)
     items = [item.strip() for item in items if item.strip()]
     if not items:
         raise ServiceError("List at least one item of information the clinic must provide.")
-    from_status, to_status = _move(case, actor, Action.PEND)
     now = timezone.now()
     case.status = to_status
     case.ever_pended = True
@@ -527,10 +548,9 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
 @transaction.atomic
 def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
     case = _locked(case)
-    _require_reviewer(actor)
+    from_status, to_status = _reviewer_move(case, actor, Action.ESCALATE)
     if not reason.strip():
         raise ServiceError("Say why the case needs the medical director.")
-    from_status, to_status = _move(case, actor, Action.ESCALATE)
     case.status = to_status
     case.assigned_to = None
     case.save(update_fields=["status", "assigned_to", "updated_at"])
@@ -544,18 +564,26 @@ def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
 def checklist_override(
     *, actor: User, case: Case, criterion_id: str, status: str, reason: str
 ) -> ChecklistOverride:
-    """Record a reviewer's ruling on one line beside the engine's result (never replacing it)."""
+    """Record a reviewer's ruling on one line beside the engine's result (never replacing it).
+
+    Whoever may decide the case now may rule on its lines: the same checks as a decision.
+    """
     case = _locked(case)
-    _require_reviewer(actor)
     if case.status not in (Status.IN_REVIEW, Status.ESCALATED):
-        raise TransitionError("Checklist lines can be overridden only while the case is in review.")
-    if not reason.strip():
-        raise ServiceError("An override needs a reason.")
+        _require_reviewer(actor)
+        raise TransitionError(
+            "Checklist lines can be overridden only while the case is in review or escalated."
+        )
+    _reviewer_move(case, actor, Action.APPROVE)
     if status not in ChecklistOverride.Ruling.values:
         raise ServiceError("An override rules a line met or not met.")
+    if not reason.strip():
+        raise ServiceError("An override needs a reason: say what evidence settles the line.")
     line = next((ln for ln in case.checklist.get("lines", []) if ln["id"] == criterion_id), None)
     if line is None:
         raise ServiceError(f"The checklist has no line {criterion_id!r}.")
+    if effective_statuses(case).get(criterion_id) == status:
+        raise ServiceError(f"The line {criterion_id!r} already reads {status.replace('_', ' ')}.")
     override = ChecklistOverride.objects.create(
         case=case,
         criterion_id=criterion_id,
@@ -575,8 +603,19 @@ def checklist_override(
 
 
 def effective_overrides(case: Case) -> dict[str, ChecklistOverride]:
-    """The latest ruling per line."""
-    return {o.criterion_id: o for o in case.overrides.all()}
+    """The latest ruling per line (overrides are ordered oldest first)."""
+    return {o.criterion_id: o for o in case.overrides.select_related("actor")}
+
+
+def effective_statuses(
+    case: Case, overrides: Mapping[str, ChecklistOverride] | None = None
+) -> dict[str, str]:
+    """Each line's status as the reviewer stands on it: the latest ruling, else the engine's."""
+    rulings = effective_overrides(case) if overrides is None else overrides
+    return {
+        line["id"]: rulings[line["id"]].status if line["id"] in rulings else line["status"]
+        for line in case.checklist.get("lines", [])
+    }
 
 
 def _snapshot(case: Case) -> dict[str, Any]:
@@ -601,14 +640,23 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 @transaction.atomic
 def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
-    """Approve and issue the one lifetime authorization; PostgreSQL refuses a second."""
+    """Approve and issue the one lifetime authorization; PostgreSQL refuses a second.
+
+    Every checklist line must stand met, by the engine or by a reviewer's recorded ruling: the
+    recommendation informs the reviewer and never decides by itself, in either direction.
+    """
     case = _locked(case)
-    _require_reviewer(actor)
-    from_status, to_status = _move(case, actor, Action.APPROVE)
+    from_status, to_status = _reviewer_move(case, actor, Action.APPROVE)
     now = timezone.now()
     # Re-checked at decision time: another clinic's case may have been approved meanwhile.
     if active_approvals_for(case.member_id, excluding=case):
         raise LifetimeLimitReached(_lifetime_message(case))
+    if unmet := [c for c, status in effective_statuses(case).items() if status != "met"]:
+        raise ServiceError(
+            f"Every criterion must be met to approve; not met or unknown: {', '.join(unmet)}. "
+            "Override a line with the evidence that settles it, or pend or deny the case. "
+            "Nothing was changed."
+        )
     decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], now)
     today = timezone.localdate(now)
     try:
@@ -637,17 +685,22 @@ def _lifetime_message(case: Case) -> str:
 
 @transaction.atomic
 def case_deny(*, actor: User, case: Case, failed_criteria: list[str], reason: str) -> Decision:
+    """Deny on criteria that stand not met or unknown, with a reason in plain words."""
     case = _locked(case)
-    _require_reviewer(actor)
+    from_status, to_status = _reviewer_move(case, actor, Action.DENY)
     if settings.DENIAL_REQUIRES_MEDICAL_DIRECTOR and actor.role != Role.MEDICAL_DIRECTOR:
         raise NotAllowed("Denials are made by the medical director; escalate the case instead.")
-    from_status, to_status = _move(case, actor, Action.DENY)
-    known = {line["id"] for line in case.checklist.get("lines", [])}
+    statuses = effective_statuses(case)
     failed = [c for c in dict.fromkeys(failed_criteria) if c]
     if not failed:
         raise ServiceError("Choose at least one criterion the request fails.")
-    if unknown := [c for c in failed if c not in known]:
+    if unknown := [c for c in failed if c not in statuses]:
         raise ServiceError(f"Unknown criteria: {', '.join(unknown)}.")
+    if met := [c for c in failed if statuses[c] == "met"]:
+        raise ServiceError(
+            f"These lines stand met: {', '.join(met)}. Override a line with the evidence first "
+            "if it is in fact not met."
+        )
     if not reason.strip():
         raise ServiceError("A denial needs a plain-language reason for the patient and clinic.")
     now = timezone.now()

@@ -22,7 +22,16 @@ from .services import record_event
 def generate_letter(decision_id: int) -> str:
     """Render the determination letter once; running it again changes nothing."""
     with transaction.atomic():
-        decision = Decision.objects.select_for_update().select_related("case").get(pk=decision_id)
+        decision = (
+            Decision.objects.select_for_update(of=("self",))
+            .select_related("case", "case__patient", "case__organization", "decided_by")
+            .filter(pk=decision_id)
+            .first()
+        )
+        if decision is None:
+            # The decision's transaction never committed (or the row is gone): nothing to do,
+            # and retrying would never succeed.
+            return ""
         if decision.letter:
             return str(decision.letter.name)
         pdf = render_letter_pdf(decision)

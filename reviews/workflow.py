@@ -38,6 +38,14 @@ TRANSITIONS: dict[tuple[Status, str], Move] = {
     (Status.SUBMITTED, Action.ASSIGN): Move(Status.IN_REVIEW, REVIEWERS),
     (Status.IN_REVIEW, Action.ASSIGN): Move(Status.IN_REVIEW, REVIEWERS),
     (Status.IN_REVIEW, Action.RELEASE): Move(Status.SUBMITTED, REVIEWERS),
+    # Who holds a pended case can change while the clinic answers; the status does not.
+    (Status.PENDED, Action.CLAIM): Move(Status.PENDED, REVIEWERS),
+    (Status.PENDED, Action.ASSIGN): Move(Status.PENDED, REVIEWERS),
+    (Status.PENDED, Action.RELEASE): Move(Status.PENDED, REVIEWERS),
+    # An escalated case stays escalated while medical directors share it out among themselves.
+    (Status.ESCALATED, Action.CLAIM): Move(Status.ESCALATED, DIRECTOR),
+    (Status.ESCALATED, Action.ASSIGN): Move(Status.ESCALATED, DIRECTOR),
+    (Status.ESCALATED, Action.RELEASE): Move(Status.ESCALATED, DIRECTOR),
     (Status.IN_REVIEW, Action.PEND): Move(Status.PENDED, REVIEWERS),
     (Status.ESCALATED, Action.PEND): Move(Status.PENDED, DIRECTOR),
     # The answer goes back to the reviewer who asked (in review), or to the queue if released.
@@ -68,6 +76,26 @@ VERBS = {
 }
 
 
+PRESENT = {
+    Action.SUBMIT: "submit",
+    Action.CLAIM: "claim",
+    Action.ASSIGN: "assign",
+    Action.RELEASE: "release",
+    Action.PEND: "pend",
+    Action.ANSWER: "answer a request for information on",
+    Action.ESCALATE: "escalate",
+    Action.APPROVE: "approve",
+    Action.DENY: "deny",
+    Action.WITHDRAW: "withdraw",
+}
+
+ROLE_PLURALS = {
+    Role.PRESCRIBER: "the requesting clinic's staff",
+    Role.PHARMACIST: "pharmacist reviewers",
+    Role.MEDICAL_DIRECTOR: "medical directors",
+}
+
+
 class TransitionError(Exception):
     """A move the workflow does not allow; the message is fit to show the user."""
 
@@ -78,8 +106,10 @@ def check_move(status: str, action: str, role: str) -> Move:
     if move is None:
         raise TransitionError(refusal(current, action))
     if role not in move.roles:
+        who = " or ".join(label for r, label in ROLE_PLURALS.items() if r in move.roles)
         raise TransitionError(
-            f"Your role may not {action.replace('_', ' ')} a case that is {current.label.lower()}."
+            f"Only {who} may {PRESENT[action]} a case that is {_phrase(current)}; "
+            "nothing was changed."
         )
     return move
 
@@ -90,11 +120,55 @@ def refusal(current: Status, action: str) -> str:
     if current == Status.WITHDRAWN:
         return "This case was withdrawn by the clinic; nothing was changed."
     return (
-        f"A case that is {current.label.lower()} cannot be {VERBS.get(action, action)}; "
+        f"A case that is {_phrase(current)} cannot be {VERBS.get(action, action)}; "
         "nothing was changed."
     )
+
+
+def _phrase(status: Status) -> str:
+    # "Pended: information requested" reads as just "pended" inside a sentence.
+    return status.label.split(":")[0].lower()
 
 
 def allowed_actions(status: str, role: str) -> list[str]:
     current = Status(status)
     return [a for (s, a), m in TRANSITIONS.items() if s == current and role in m.roles]
+
+
+# Who may act on a case someone holds. The decision-making moves belong to the holder (or, for an
+# unheld escalated case, to any medical director); releasing is for the holder or a director.
+HOLDER_ONLY = frozenset({Action.PEND, Action.ESCALATE, Action.APPROVE, Action.DENY})
+
+
+def check_holder(
+    action: str, *, role: str, actor_id: int, holder_id: int | None, holder_name: str = ""
+) -> None:
+    """Refuse a move the table allows but that belongs to whoever holds the case."""
+    if action == Action.CLAIM and holder_id is not None:
+        if holder_id == actor_id:
+            raise TransitionError("You already have this case.")
+        raise TransitionError(f"{holder_name} already has this case; nothing was changed.")
+    if action == Action.RELEASE:
+        if holder_id is None:
+            raise TransitionError("Nobody holds this case, so there is nothing to release.")
+        if holder_id != actor_id and role != Role.MEDICAL_DIRECTOR:
+            raise TransitionError(
+                f"{holder_name} holds this case; only they or a medical director may release it."
+            )
+    if action in HOLDER_ONLY and holder_id not in (None, actor_id):
+        raise TransitionError(
+            f"{holder_name} holds this case; claim it or have it assigned to you first. "
+            "Nothing was changed."
+        )
+
+
+def available_actions(status: str, *, role: str, actor_id: int, holder_id: int | None) -> list[str]:
+    """The moves one user may make on one case now: the table's and the holder rule's verdict."""
+    available = []
+    for action in allowed_actions(status, role):
+        try:
+            check_holder(action, role=role, actor_id=actor_id, holder_id=holder_id)
+        except TransitionError:
+            continue
+        available.append(action)
+    return available

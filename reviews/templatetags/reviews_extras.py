@@ -2,6 +2,9 @@ from typing import Any
 
 from django import template
 
+from reviews import selectors
+from reviews.workflow import Action, available_actions
+
 register = template.Library()
 
 STATUS_COLORS = {"met": "success", "not_met": "danger", "unknown": "warning"}
@@ -21,6 +24,31 @@ def recommendation_color(recommendation: str) -> str:
 @register.filter
 def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+# --- reviewer workbench (issue 5) -------------------------------------------------------------
+
+DUE_CLASSES = {"overdue": "due-overdue", "soon": "due-soon"}
+
+
+@register.filter
+def due_state(case: Any) -> str:
+    """overdue / soon / paused / "" (see reviews.selectors.due_state)."""
+    return selectors.due_state(case)
+
+
+@register.filter
+def due_class(case: Any) -> str:
+    """The row class that makes overdue and nearly-due cases stand out (static/css/portal.css)."""
+    return DUE_CLASSES.get(due_state(case), "")
+
+
+@register.filter
+def claimable_by(case: Any, user: Any) -> bool:
+    """Whether the queue offers this user a Claim button (the workflow table and holder rule)."""
+    return Action.CLAIM in available_actions(
+        case.status, role=user.role, actor_id=user.pk, holder_id=case.assigned_to_id
+    )
 
 
 # --- prescriber portal (issue 4) --------------------------------------------------------------

@@ -1,10 +1,334 @@
+"""The reviewer workbench: the queue, the case page and the decisions (pharmacists and directors).
+
+Every change goes through reviews.services; a refusal is shown with its message and changes
+nothing. The queue's claim button and the letter status update in place with htmx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.permissions import role_required
+from audit.log import record as audit_record
+
+from .. import selectors, services
+from ..forms_reviewer import (
+    AssignForm,
+    DenyForm,
+    EscalateForm,
+    OverrideForm,
+    PendForm,
+    QueueFilterForm,
+    ReasonForm,
+    denial_initial,
+    lines_not_met,
+    pend_initial,
+)
+from ..models import Case, Status
+from ..workflow import Action, TransitionError, available_actions
+from .documents import documents_by_criterion
+
+REVIEWERS = (Role.PHARMACIST, Role.MEDICAL_DIRECTOR)
+
+Perform = Callable[[User, Case, dict[str, Any]], object]
 
 
-@role_required(Role.PHARMACIST, Role.MEDICAL_DIRECTOR)
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # role_required has let only signed-in users through
+    return user
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*REVIEWERS)
 def queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "reviews/reviewer/queue.html", {})
+    form = QueueFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value shows as a field error; the valid filters still apply
+        filters = form.cleaned_data
+    cases = selectors.reviewer_queue(_user(request), filters)
+    page = Paginator(cases, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    current = filters.get("sort") or "due"
+    context = {
+        "form": form,
+        "page": page,
+        "sort": current,
+        # Clicking the column sorted now reverses it.
+        "sort_links": {
+            key.lstrip("-"): f"-{key}" if current == key else key
+            for key in selectors.QUEUE_SORTS
+            if not key.startswith("-")
+        },
+    }
+    if _is_htmx(request) and request.headers.get("HX-Target") == "queue-results":
+        # The filter form's hidden sort field follows along out of band.
+        return render(request, "reviews/reviewer/_queue_results.html", {**context, "oob": True})
+    return render(request, "reviews/reviewer/queue.html", context)
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    """Claim from the queue (htmx: the row is replaced in place) or from the case page."""
+    user = _user(request)
+    case = selectors.reviewer_case(user, pk)
+    error = ""
+    try:
+        services.case_claim(actor=user, case=case)
+    except (services.ServiceError, TransitionError) as exc:
+        error = str(exc)
+    if _is_htmx(request):
+        row = selectors.reviewer_case(user, pk)
+        return render(request, "reviews/reviewer/_queue_row.html", {"case": row, "error": error})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"You now have {case.reference}.")
+    return redirect("reviewer:case", pk=pk)
+
+
+# --- the case page ----------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, selectors.reviewer_case(_user(request), pk))
+
+
+def _render_case(
+    request: HttpRequest, case: Case, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    """The case page; `bound` replaces a blank action form with one that failed validation."""
+    user = _user(request)
+    record = selectors.case_record(case)
+    overrides = services.effective_overrides(case)
+    statuses = services.effective_statuses(case, overrides)
+    actions = available_actions(
+        case.status, role=user.role, actor_id=user.pk, holder_id=case.assigned_to_id
+    )
+    # Viewing a case shows PHI: every view is audited.
+    audit_record(action="case.view", request=request, case=case)
+    context = {
+        "case": case,
+        "record": record,
+        "fact_rows": _fact_rows(case.facts),
+        "labs": case.facts.get("labs", []),
+        "imaging": case.facts.get("imaging", []),
+        "checklist": case.checklist,
+        "overrides": overrides,
+        "documents_by_criterion": documents_by_criterion(case),
+        "actions": actions,
+        "can_rule": Action.APPROVE in actions,
+        "unmet": [criterion for criterion, st in statuses.items() if st != "met"],
+        "valid_days": settings.AUTHORIZATION_VALID_DAYS,
+        "denial_needs_director": settings.DENIAL_REQUIRES_MEDICAL_DIRECTOR,
+        "forms": {**_blank_forms(case, statuses, overrides), **(bound or {})},
+    }
+    return render(request, "reviews/reviewer/case.html", context, status=status)
+
+
+def _fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """The clinic's scalar facts as label/text pairs (labs and imaging get their own table)."""
+    return [
+        (key.replace("_", " ").capitalize(), _fact_text(value))
+        for key, value in facts.items()
+        if not isinstance(value, list | dict)
+    ]
+
+
+def _fact_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return "—" if value is None else str(value)
+
+
+def _blank_forms(
+    case: Case, statuses: dict[str, str], overrides: dict[str, Any]
+) -> dict[str, forms.Form]:
+    lines = case.checklist.get("lines", [])
+    return {
+        "claim": ReasonForm(prefix="claim"),
+        "release": ReasonForm(prefix="release"),
+        "approve": ReasonForm(prefix="approve"),
+        "assign": AssignForm(prefix="assign", escalated=case.status == Status.ESCALATED),
+        "pend": PendForm(prefix="pend", initial=pend_initial(case.checklist, statuses)),
+        "escalate": EscalateForm(prefix="escalate"),
+        "override": OverrideForm(prefix="override", lines=lines),
+        "deny": DenyForm(
+            prefix="deny",
+            lines=lines_not_met(lines, statuses),
+            initial=denial_initial(lines, statuses, overrides),
+        ),
+    }
+
+
+def _act(
+    request: HttpRequest,
+    pk: int,
+    name: str,
+    make_form: Callable[[Case, dict[str, str]], forms.Form],
+    perform: Perform,
+    success: str,
+) -> HttpResponse:
+    """Validate one action form and call its service; on a refusal show it and change nothing."""
+    user = _user(request)
+    case = selectors.reviewer_case(user, pk)
+    form = make_form(case, services.effective_statuses(case))
+    if not form.is_valid():
+        messages.error(request, "Check the highlighted fields; nothing was changed.")
+        return _render_case(request, case, {name: form}, status=400)
+    try:
+        perform(user, case, form.cleaned_data)
+    except (services.ServiceError, TransitionError) as exc:
+        messages.error(request, str(exc))
+        # Shown on the case as it stands now (another reviewer may just have decided it).
+        status = 409 if isinstance(exc, TransitionError) else 400
+        return _render_case(request, selectors.reviewer_case(user, pk), {name: form}, status)
+    messages.success(request, success.format(ref=case.reference))
+    return redirect("reviewer:case", pk=pk)
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "release",
+        lambda case, st: ReasonForm(request.POST, prefix="release"),
+        lambda user, case, data: services.case_release(
+            actor=user, case=case, reason=data["reason"]
+        ),
+        "{ref} is back in the shared queue.",
+    )
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "assign",
+        lambda case, st: AssignForm(
+            request.POST, prefix="assign", escalated=case.status == Status.ESCALATED
+        ),
+        lambda user, case, data: services.case_assign(
+            actor=user, case=case, reviewer=data["reviewer"], reason=data["reason"]
+        ),
+        "{ref} was assigned.",
+    )
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def pend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "pend",
+        lambda case, st: PendForm(request.POST, prefix="pend"),
+        lambda user, case, data: services.case_pend(
+            actor=user, case=case, items=data["items"], message=data["message"]
+        ),
+        "{ref} is pended; the clinic sees the information requested.",
+    )
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "escalate",
+        lambda case, st: EscalateForm(request.POST, prefix="escalate"),
+        lambda user, case, data: services.case_escalate(
+            actor=user, case=case, reason=data["reason"]
+        ),
+        "{ref} was escalated to the medical director.",
+    )
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def override(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "override",
+        lambda case, st: OverrideForm(
+            request.POST, prefix="override", lines=case.checklist.get("lines", [])
+        ),
+        lambda user, case, data: services.checklist_override(
+            actor=user,
+            case=case,
+            criterion_id=data["criterion"],
+            status=data["status"],
+            reason=data["reason"],
+        ),
+        "Your ruling on the line is recorded beside the engine's result.",
+    )
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "approve",
+        lambda case, st: ReasonForm(request.POST, prefix="approve"),
+        lambda user, case, data: services.case_approve(
+            actor=user, case=case, reason=data["reason"]
+        ),
+        "{ref} is approved; the authorization is issued and the letter is being prepared.",
+    )
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def deny(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "deny",
+        lambda case, st: DenyForm(
+            request.POST, prefix="deny", lines=lines_not_met(case.checklist.get("lines", []), st)
+        ),
+        lambda user, case, data: services.case_deny(
+            actor=user, case=case, failed_criteria=data["failed_criteria"], reason=data["reason"]
+        ),
+        "{ref} is denied; the letter is being prepared.",
+    )
+
+
+# --- the determination letter -----------------------------------------------------------------
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The letter's line on the case page; htmx polls it until the worker has made the PDF."""
+    case = selectors.reviewer_case(_user(request), pk)
+    decision = selectors.decision_of(case)
+    return render(request, "reviews/reviewer/_letter.html", {"case": case, "decision": decision})

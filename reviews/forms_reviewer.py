@@ -1,0 +1,181 @@
+"""Forms of the reviewer workbench. They check input shape only; the services decide the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+
+from accounts.models import Organization, Role, User
+
+from .models import ChecklistOverride, Status, Urgency
+from .selectors import QUEUE_SORTS
+
+
+def _blank(label: str, choices: Any) -> list[tuple[str, str]]:
+    return [("", label), *[(str(value), str(text)) for value, text in choices]]
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string (GET)."""
+
+    scope = forms.ChoiceField(
+        required=False,
+        choices=[("", "Unassigned and mine"), ("unassigned", "Unassigned"), ("mine", "Mine")],
+        label="Show",
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=_blank("Any open status", [c for c in Status.choices if c[0] != Status.DRAFT]),
+    )
+    urgency = forms.ChoiceField(required=False, choices=_blank("Any urgency", Urgency.choices))
+    clinic = forms.ModelChoiceField(
+        required=False, queryset=Organization.objects.order_by("name"), empty_label="Any clinic"
+    )
+    due = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any due time"), ("overdue", "Overdue"), ("soon", "Due soon")],
+    )
+    q = forms.CharField(required=False, max_length=30, label="Reference or member ID", strip=True)
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in QUEUE_SORTS], widget=forms.HiddenInput
+    )
+
+
+class ReasonForm(forms.Form):
+    """Claim, release and approve: an optional note for the case history."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReviewerChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class AssignForm(forms.Form):
+    reviewer = ReviewerChoiceField(queryset=User.objects.none(), label="Assign to")
+    reason = forms.CharField(required=False, max_length=2000, label="Note (optional)")
+
+    def __init__(self, *args: Any, escalated: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An escalated case goes only to a medical director.
+        roles = [Role.MEDICAL_DIRECTOR] if escalated else [Role.PHARMACIST, Role.MEDICAL_DIRECTOR]
+        field = self.fields["reviewer"]
+        assert isinstance(field, ReviewerChoiceField)
+        field.queryset = User.objects.filter(role__in=roles, is_active=True).order_by(
+            "last_name", "first_name"
+        )
+
+
+class PendForm(forms.Form):
+    items = forms.CharField(
+        label="Information requested (one item per line)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The clinic sees this list exactly as written.",
+    )
+    message = forms.CharField(
+        required=False,
+        max_length=4000,
+        label="Message to the clinic (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_items(self) -> list[str]:
+        items = [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+        if not items:
+            raise forms.ValidationError("List at least one item of information.")
+        return items
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        max_length=4000,
+        label="Why does the medical director need to see this case?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class _LinesForm(forms.Form):
+    """A form that offers some of the case's checklist lines as choices."""
+
+    def line_choices(self, lines: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
+        return [(line["id"], f"{line['wording']} ({line['id']})") for line in lines]
+
+
+class OverrideForm(_LinesForm):
+    criterion = forms.ChoiceField(label="Checklist line")
+    status = forms.ChoiceField(label="Your ruling", choices=ChecklistOverride.Ruling.choices)
+    reason = forms.CharField(
+        max_length=4000,
+        label="Reason (the evidence that settles it)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, lines: list[Mapping[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].choices = self.line_choices(lines)  # type: ignore[attr-defined]
+
+
+class DenyForm(_LinesForm):
+    failed_criteria = forms.MultipleChoiceField(
+        label="Criteria the request fails",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one criterion the request fails."},
+    )
+    reason = forms.CharField(
+        max_length=8000,
+        label="Reason in plain language (printed on the letter)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def __init__(self, *args: Any, lines: list[Mapping[str, Any]], **kwargs: Any) -> None:
+        """lines: the checklist lines that do not stand met (only those can be denied on)."""
+        super().__init__(*args, **kwargs)
+        self.fields["failed_criteria"].choices = self.line_choices(lines)  # type: ignore[attr-defined]
+
+
+# --- initial values, drafted from the checklist -------------------------------------------------
+
+
+def lines_not_met(
+    lines: list[Mapping[str, Any]], statuses: Mapping[str, str]
+) -> list[Mapping[str, Any]]:
+    """The lines that do not stand met (not met or unknown): the ones a denial may cite."""
+    return [line for line in lines if statuses.get(line["id"]) != "met"]
+
+
+def denial_initial(
+    lines: list[Mapping[str, Any]],
+    statuses: Mapping[str, str],
+    overrides: Mapping[str, ChecklistOverride],
+) -> dict[str, Any]:
+    """The failed lines (engine not met, or ruled not met) and a draft reason in plain words."""
+    failing = [line for line in lines if statuses.get(line["id"]) == "not_met"]
+    if not failing:
+        return {}
+    found = []
+    for line in failing:
+        ruling = overrides.get(line["id"])
+        why = ruling.reason if ruling is not None else line["reason"]
+        found.append(f"- {line['wording']}: {why}")
+    return {
+        "failed_criteria": [line["id"] for line in failing],
+        "reason": "The request does not meet these requirements of the Hemgenix policy:\n"
+        + "\n".join(found),
+    }
+
+
+def pend_initial(checklist: Mapping[str, Any], statuses: Mapping[str, str]) -> dict[str, Any]:
+    """The engine's asks for the lines still unknown (a line ruled on needs no more asking)."""
+    asks = zip(
+        checklist.get("missing", []), checklist.get("requests_for_information", []), strict=False
+    )
+    items = [ask for criterion, ask in asks if statuses.get(criterion) == "unknown"]
+    return {"items": "\n".join(items)} if items else {}

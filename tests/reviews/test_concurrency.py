@@ -1,0 +1,204 @@
+"""Races against the real PostgreSQL: threads, each on its own connection, released together.
+
+The lifetime limit is the database's guarantee (a partial unique index on active
+authorizations per member); one decision per case is the row lock's.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from accounts.models import Role, User
+from reviews import services
+from reviews.models import Authorization, Case, CaseEvent, Decision, Status
+from reviews.workflow import TransitionError
+from tests.factories import make_case, make_patient
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls in parallel threads released by one barrier; each result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "a racing thread hung"
+    return results
+
+
+def _same_member_cases(
+    riverside: User, lakeside: User, pharmacist: User, director: User
+) -> tuple[Case, Case]:
+    """One member, a request from each clinic, each held by a different reviewer."""
+    first = make_case(
+        riverside, patient=make_patient(riverside, member_id="MEM-RACE"), claim_by=pharmacist
+    )
+    second = make_case(
+        lakeside, patient=make_patient(lakeside, member_id="MEM-RACE"), claim_by=director
+    )
+    return first, second
+
+
+def test_it_leaves_one_authorization_when_two_cases_of_one_member_are_approved_at_once(
+    riverside: User, lakeside: User, pharmacist: User, director: User
+) -> None:
+    first, second = _same_member_cases(riverside, lakeside, pharmacist, director)
+
+    results = race(
+        lambda: services.case_approve(actor=pharmacist, case=first),
+        lambda: services.case_approve(actor=director, case=second),
+    )
+
+    decisions = [r for r in results if isinstance(r, Decision)]
+    refusals = [r for r in results if isinstance(r, Exception)]
+    assert len(decisions) == 1 and len(refusals) == 1, results
+    assert isinstance(refusals[0], services.LifetimeLimitReached | TransitionError)
+    assert "one infusion per lifetime" in str(refusals[0])
+    assert Authorization.objects.filter(member_id="MEM-RACE").count() == 1
+    statuses = sorted(
+        Case.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
+    )
+    assert statuses == sorted([Status.APPROVED, Status.IN_REVIEW])
+    assert Decision.objects.filter(case__in=[first, second]).count() == 1
+
+
+def test_it_refuses_the_second_authorization_in_the_database_itself(
+    riverside: User, lakeside: User, pharmacist: User, director: User
+) -> None:
+    """The first approval is held uncommitted while the second runs: the second's own check
+    sees no approval on file, so only the unique index can stop it, and it does."""
+    first, second = _same_member_cases(riverside, lakeside, pharmacist, director)
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def approve_and_hold() -> None:
+        try:
+            with transaction.atomic():
+                outcome["first"] = services.case_approve(actor=pharmacist, case=first)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def approve_second() -> None:
+        holding.wait(timeout=30)
+        try:
+            outcome["second"] = services.case_approve(actor=director, case=second)
+        except Exception as exc:
+            outcome["second"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve_and_hold), threading.Thread(target=approve_second)]
+    for thread in threads:
+        thread.start()
+    _wait_for_lock_wait()  # the second approval is blocked on the unique index
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert isinstance(outcome["first"], Decision)
+    assert isinstance(outcome["second"], services.LifetimeLimitReached)
+    assert isinstance(outcome["second"].__cause__, Exception)  # the IntegrityError
+    assert "one_active_hemgenix_authorization_per_member" in str(outcome["second"].__cause__)
+    second.refresh_from_db()
+    assert second.status == Status.IN_REVIEW
+    assert not Decision.objects.filter(case=second).exists()
+    assert Authorization.objects.filter(member_id="MEM-RACE").count() == 1
+
+
+def _wait_for_lock_wait(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            row = cursor.fetchone()
+            if row and row[0] > 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second approval never waited on the first")
+
+
+def test_it_makes_one_decision_when_one_reviewer_double_clicks_approve(
+    riverside: User, pharmacist: User
+) -> None:
+    case = make_case(riverside, claim_by=pharmacist)
+
+    results = race(
+        lambda: services.case_approve(actor=pharmacist, case=case),
+        lambda: services.case_approve(actor=pharmacist, case=case),
+    )
+
+    _assert_one_decision(case, results)
+
+
+def test_it_makes_one_decision_when_two_directors_decide_an_escalated_case_at_once(
+    riverside: User, pharmacist: User, director: User
+) -> None:
+    other_director = User.objects.create_user(
+        "dora", role=Role.MEDICAL_DIRECTOR, first_name="Dora", last_name="Diaz"
+    )
+    case = make_case(riverside, claim_by=pharmacist)
+    case = services.case_escalate(actor=pharmacist, case=case, reason="Second opinion")
+
+    results = race(
+        lambda: services.case_approve(actor=director, case=case),
+        lambda: services.case_approve(actor=other_director, case=case),
+    )
+
+    _assert_one_decision(case, results)
+
+
+def _assert_one_decision(case: Case, results: list[object]) -> None:
+    decisions = [r for r in results if isinstance(r, Decision)]
+    refusals = [r for r in results if isinstance(r, Exception)]
+    assert len(decisions) == 1 and len(refusals) == 1, results
+    assert isinstance(refusals[0], TransitionError)
+    assert "already decided" in str(refusals[0])
+    assert Decision.objects.filter(case=case).count() == 1
+    assert Authorization.objects.filter(case=case).count() == 1
+    assert CaseEvent.objects.filter(case=case, action="approve").count() == 1
+
+
+def test_it_gives_a_case_to_one_of_two_reviewers_claiming_at_once(
+    riverside: User, pharmacist: User, director: User
+) -> None:
+    case = make_case(riverside)
+
+    results = race(
+        lambda: services.case_claim(actor=pharmacist, case=case),
+        lambda: services.case_claim(actor=director, case=case),
+    )
+
+    refusals = [r for r in results if isinstance(r, Exception)]
+    assert len(refusals) == 1, results
+    assert "already has this case" in str(refusals[0])
+    case.refresh_from_db()
+    assert case.assigned_to in (pharmacist, director)
+    assert CaseEvent.objects.filter(case=case, action="claim").count() == 1

@@ -1,0 +1,210 @@
+"""Every status x action x role, through the real services: the table allows it or it is refused.
+
+An allowed move changes the status as the table says and writes one event with the actor, the
+from/to states and the reason; a refused one raises with a message and changes nothing.
+"""
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role, User
+from reviews import services
+from reviews.models import OPEN_STATUSES, Case, CaseEvent, Status
+from reviews.workflow import (
+    TRANSITIONS,
+    Action,
+    TransitionError,
+    available_actions,
+    check_move,
+)
+from tests.factories import approvable_facts, make_case
+
+ACTIONS = [v for k, v in vars(Action).items() if k.isupper()]
+ROLES = list(Role)
+ROLE_USER: dict[str, str] = {
+    Role.PRESCRIBER: "riverside",
+    Role.PHARMACIST: "phil",
+    Role.MEDICAL_DIRECTOR: "dana",
+    Role.AUDITOR: "audrey",
+    Role.ADMIN: "admin",
+}
+REASONS = {
+    Action.RELEASE: "Out of office",
+    Action.PEND: "Need the HIV result",
+    Action.ANSWER: "HIV negative, report attached",
+    Action.ESCALATE: "Borderline factor IX level",
+    Action.APPROVE: "All criteria verified",
+    Action.DENY: "Factor IX activity above 2%",
+    Action.WITHDRAW: "Patient chose another therapy",
+}
+COMBINATIONS = list(itertools.product(Status, ACTIONS, ROLES))
+
+
+def _allowed(status: Status, action: str, role: str) -> bool:
+    move = TRANSITIONS.get((status, action))
+    return move is not None and role in move.roles
+
+
+def test_it_covers_every_action_in_the_table() -> None:
+    assert {action for _, action in TRANSITIONS} == set(ACTIONS)
+    assert len(COMBINATIONS) == len(Status) * len(ACTIONS) * len(Role)
+
+
+@pytest.mark.parametrize(("status", "action", "role"), COMBINATIONS)
+def test_it_checks_every_move_against_the_table(status: Status, action: str, role: str) -> None:
+    if _allowed(status, action, role):
+        assert check_move(status, action, role) == TRANSITIONS[(status, action)]
+        assert action in available_actions(status, role=role, actor_id=1, holder_id=None) or (
+            action == Action.RELEASE  # nothing to release on an unheld case
+        )
+        return
+    with pytest.raises(TransitionError) as refused:
+        check_move(status, action, role)
+    message = str(refused.value)
+    assert message.endswith("nothing was changed.")
+    if status in (Status.APPROVED, Status.DENIED):
+        assert "already decided" in message
+    elif status == Status.WITHDRAWN:
+        assert "withdrawn" in message
+    assert action not in available_actions(status, role=role, actor_id=1, holder_id=None)
+
+
+@pytest.fixture
+def fast_passwords(settings: Any) -> None:
+    """The demo users' passwords are hashed in every test; these tests never log in."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def team(fast_passwords: None, users: dict[str, User]) -> dict[str, User]:
+    """The demo users plus a second medical director, to assign cases to."""
+    dora = User.objects.create_user(
+        "dora", role=Role.MEDICAL_DIRECTOR, first_name="Dora", last_name="Diaz", credentials="MD"
+    )
+    return {**users, "dora": dora}
+
+
+def _facts(status: Status, action: str) -> dict[str, Any]:
+    """Approvable facts, except where the case must be deniable (factor IX above 2%)."""
+    if status != Status.APPROVED and Action.DENY in (action, *_path(status)):
+        return {**approvable_facts(), "fix_activity_value": "5"}
+    return approvable_facts()
+
+
+def _path(status: Status) -> tuple[str, ...]:
+    return (Action.DENY,) if status == Status.DENIED else ()
+
+
+def _case_in(status: Status, action: str, actor: User, team: dict[str, User]) -> Case:
+    """A case in `status`, held so that the holder rule leaves the decision to the table: a
+    reviewer acting holds the case themselves; claims find it unheld; releases find it held."""
+    clinic, phil = team["riverside"], team["phil"]
+    holder = actor if actor.is_reviewer else phil
+    case = make_case(clinic, facts=_facts(status, action), submit=status != Status.DRAFT)
+    if status in (Status.DRAFT, Status.SUBMITTED):
+        return case
+    if status == Status.WITHDRAWN:
+        return services.case_withdraw(actor=clinic, case=case, reason="Changed plan")
+    if status == Status.ESCALATED:
+        case = services.case_claim(actor=phil, case=case)
+        case = services.case_escalate(actor=phil, case=case, reason="Needs a director")
+        if action == Action.RELEASE and actor.is_medical_director:
+            case = services.case_claim(actor=actor, case=case)
+        return case
+    case = services.case_claim(actor=holder, case=case)
+    if status == Status.PENDED:
+        case = services.case_pend(actor=holder, case=case, items=["HIV serology result"])
+        if action == Action.CLAIM:
+            case = services.case_release(actor=holder, case=case)
+    elif status == Status.APPROVED:
+        services.case_approve(actor=holder, case=case)
+    elif status == Status.DENIED:
+        services.case_deny(actor=holder, case=case, failed_criteria=["fix_activity"], reason="x")
+    case.refresh_from_db()
+    return case
+
+
+def _perform(action: str, actor: User, case: Case, team: dict[str, User]) -> object:
+    reason = REASONS.get(action, "")
+    calls = {
+        Action.SUBMIT: lambda: services.case_submit(actor=actor, case=case),
+        Action.CLAIM: lambda: services.case_claim(actor=actor, case=case),
+        Action.ASSIGN: lambda: services.case_assign(actor=actor, case=case, reviewer=team["dora"]),
+        Action.RELEASE: lambda: services.case_release(actor=actor, case=case, reason=reason),
+        Action.PEND: lambda: services.case_pend(
+            actor=actor, case=case, items=["HIV serology result"], message=reason
+        ),
+        Action.ANSWER: lambda: services.case_answer_rfi(
+            actor=actor, case=case, facts={"hiv_status": "negative"}, note=reason
+        ),
+        Action.ESCALATE: lambda: services.case_escalate(actor=actor, case=case, reason=reason),
+        Action.APPROVE: lambda: services.case_approve(actor=actor, case=case, reason=reason),
+        Action.DENY: lambda: services.case_deny(
+            actor=actor, case=case, failed_criteria=["fix_activity"], reason=reason
+        ),
+        Action.WITHDRAW: lambda: services.case_withdraw(actor=actor, case=case, reason=reason),
+    }
+    return calls[action]()
+
+
+@pytest.mark.parametrize(("status", "action", "role"), COMBINATIONS)
+def test_it_runs_or_refuses_every_move_through_the_services(
+    team: dict[str, User], status: Status, action: str, role: str
+) -> None:
+    actor = team[ROLE_USER[role]]
+    case = _case_in(status, action, actor, team)
+    assert case.status == status
+    events_before = CaseEvent.objects.filter(case=case).count()
+    started = timezone.now()
+
+    if not _allowed(status, action, role):
+        with pytest.raises((TransitionError, services.ServiceError)) as refused:
+            _perform(action, actor, case, team)
+        assert str(refused.value)
+        case.refresh_from_db()
+        assert case.status == status
+        assert CaseEvent.objects.filter(case=case).count() == events_before
+        return
+
+    _perform(action, actor, case, team)
+    case.refresh_from_db()
+    assert case.status == TRANSITIONS[(status, action)].to
+    event = CaseEvent.objects.filter(case=case, action=action).latest("id")
+    assert event.actor == actor
+    assert event.actor_role == role
+    assert (event.from_status, event.to_status) == (status, case.status)
+    assert event.reason == REASONS.get(action, "")
+    assert started <= event.created_at <= timezone.now() + timedelta(seconds=1)
+
+
+def test_it_follows_the_lifecycle_the_payer_asked_for() -> None:
+    """The table's shape, stated independently of it: what a loosened table would break."""
+    moves = {(s, a): (m.to, m.roles) for (s, a), m in TRANSITIONS.items()}
+    # Closed cases never move again.
+    assert not [k for k in moves if k[0] in (Status.APPROVED, Status.DENIED, Status.WITHDRAWN)]
+    # Decisions come only out of review or escalation; on an escalated case every reviewer's
+    # move is a director's (the clinic may still withdraw it).
+    deciding = {s for (s, a) in moves if a in (Action.APPROVE, Action.DENY)}
+    assert deciding == {Status.IN_REVIEW, Status.ESCALATED}
+    assert all(
+        roles == {Role.MEDICAL_DIRECTOR}
+        for (s, a), (_, roles) in moves.items()
+        if s == Status.ESCALATED and a != Action.WITHDRAW
+    )
+    # Only the clinic withdraws, from any status before a decision; only the clinic answers.
+    withdrawing = {s for (s, a) in moves if a == Action.WITHDRAW}
+    assert withdrawing == {Status.DRAFT, *OPEN_STATUSES}
+    assert all(
+        roles == {Role.PRESCRIBER}
+        for (s, a), (_, roles) in moves.items()
+        if a in (Action.WITHDRAW, Action.ANSWER, Action.SUBMIT)
+    )
+    # submitted -> in review -> pended -> back in review.
+    assert moves[(Status.SUBMITTED, Action.CLAIM)][0] == Status.IN_REVIEW
+    assert moves[(Status.IN_REVIEW, Action.PEND)][0] == Status.PENDED
+    assert moves[(Status.PENDED, Action.ANSWER)][0] == Status.IN_REVIEW
+    assert moves[(Status.IN_REVIEW, Action.ESCALATE)][0] == Status.ESCALATED
