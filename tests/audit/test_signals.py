@@ -68,3 +68,22 @@ def test_it_records_nothing_for_a_logout_without_a_session(db: None) -> None:
     before = last_id()
     Client().post(reverse("logout"))
     assert rows_after(before) == []
+
+
+def test_it_records_an_attempt_refused_by_the_lockout_as_a_failed_login(
+    pharmacist: User,
+) -> None:
+    client = Client()
+    statuses = [
+        client.post(
+            reverse("login"), {"username": "phil", "password": "wrong-password-9"}
+        ).status_code
+        for _ in range(10)
+    ]
+    assert 429 in statuses  # locked out somewhere along the way
+    before = last_id()
+    locked = client.post(reverse("login"), {"username": "phil", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert [(r.action, r.actor) for r in rows_after(before)] == [("auth.login_failed", None)]
+    assert AuditLog.objects.filter(action="auth.login_failed").count() == 11
+    assert not AuditLog.objects.filter(action="auth.login").exists()
