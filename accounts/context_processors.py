@@ -8,8 +8,12 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
     Role.PRESCRIBER: [("Requests", "prescriber:case_list")],
     Role.PHARMACIST: [("Review queue", "reviewer:queue")],
     Role.MEDICAL_DIRECTOR: [("Review queue", "reviewer:queue")],
-    Role.AUDITOR: [("Audit log", "audit:log")],
-    Role.ADMIN: [("Audit log", "audit:log"), ("Administration", "admin:index")],
+    Role.AUDITOR: [("Audit log", "audit:log"), ("Metrics", "audit:metrics")],
+    Role.ADMIN: [
+        ("Audit log", "audit:log"),
+        ("Metrics", "audit:metrics"),
+        ("Administration", "admin:index"),
+    ],
 }
 
 
