@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import User
 from audit.models import AuditLog
@@ -208,3 +209,12 @@ def test_it_takes_plain_json_too(riverside: User) -> None:
     response = post(client_for(riverside), "submit", example("pend"), "application/json")
     assert response.status_code == 200, response.content
     assert Case.objects.count() == 1
+
+
+def test_the_reviewer_queue_page_lists_the_submitted_case(
+    riverside: User, pharmacist: User
+) -> None:
+    answer = claim_response(post(client_for(riverside), "submit", example("approve")))
+    page = client_for(pharmacist).get(reverse("reviewer:queue"))
+    assert page.status_code == 200
+    assert f'data-reference="{answer["preAuthRef"]}"' in page.content.decode()
