@@ -4,6 +4,7 @@
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,12 +18,24 @@ from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from accounts.demo import ensure_demo_users
 from accounts.models import User
 from accounts.two_factor import needs_second_factor
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 PASSWORD = "correct-horse-battery-staple-42"
 
 
@@ -120,3 +133,32 @@ def celery_worker_process(
     yield proc
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One real Chromium (Debian's) for the whole run, driven by Playwright.
+
+    Every browser test shares it: Playwright's sync API allows one instance per thread.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: ./test installs Debian's chromium package when it can")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still plain synchronous code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any) -> Iterator[Page]:
+    """A fresh browser context at desktop size on the live server (a thread of this process)."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

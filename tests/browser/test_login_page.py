@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from tests.browser.conftest import axe_violations, describe, log_in
+from tests.browser.support import axe_violations, describe, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,65 +1,23 @@
-"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live server.
+"""Helpers for the browser tests: log in like a person, run axe-core, save screenshots.
 
-The live server runs in a thread of this process on the test database; the tests that need
-background work also start the real Celery worker (fixture celery_worker_process).
+The `browser` (one Chromium for the whole run) and `page` fixtures live in tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django_otp.oath import totp
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from accounts.models import User
 from accounts.two_factor import needs_second_factor
 from tests.conftest import PASSWORD, totp_device_for
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
-# browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("PA_SCREENSHOT_DIR", "/tmp/pa-screenshots"))
-
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: ./test installs Debian's chromium package when it can")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: Any) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def log_in(page: Page, user: User) -> None:
