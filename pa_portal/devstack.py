@@ -119,7 +119,9 @@ def stop_process(name: str, proc: subprocess.Popen[bytes], timeout: float) -> No
         return
     log(f"stopping {name}")
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
+        # The main process only: a Celery worker or gunicorn master then stops its own children
+        # after their current job (a signal to the whole group would kill jobs mid-flight).
+        proc.terminate()
         proc.wait(timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)

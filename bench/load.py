@@ -1,0 +1,281 @@
+"""Load test: clinics submitting through the REST API and reviewers deciding in the browser pages,
+at the same time, against gunicorn (2 workers) on loopback, for a bounded time. Afterwards it
+checks that no decision was lost or doubled: every decided case has exactly one Decision, one
+decision event and one audit row, and every approval exactly one authorization.
+
+    .venv/bin/python bench/load.py [--seconds 60] [--clinic-users 25] [--reviewers 25]
+
+It starts its own throwaway PostgreSQL, Redis and Celery worker (pa_portal/devstack.py); it
+sends traffic only to 127.0.0.1 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pa_portal import devstack  # noqa: E402
+
+CASE_LINK = re.compile(rb'/review/cases/(\d+)/"')
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, dict[int, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str, seconds: float, status: int) -> None:
+        with self.lock:
+            self.latencies[name].append(seconds)
+            self.statuses[name][status] += 1
+
+
+class Http:
+    """One keep-alive connection per simulated user, like a browser or an API client."""
+
+    def __init__(self, port: int, stats: Stats, headers: dict[str, str]) -> None:
+        self.port, self.stats, self.headers = port, stats, headers
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, name: str, method: str, path: str, body: bytes | None = None,
+             content_type: str | None = None) -> tuple[int, bytes]:  # fmt: skip
+        headers = dict(self.headers)
+        if content_type:
+            headers["Content-Type"] = content_type
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.stats.add(name, time.perf_counter() - started, 0)
+            return 0, b""
+        self.stats.add(name, time.perf_counter() - started, response.status)
+        return response.status, data
+
+
+def clinic_user(port: int, token: str, clinic: int, n: int, deadline: float, stats: Stats) -> None:
+    from tests.factories import approvable_facts
+
+    api = Http(port, stats, {"Authorization": f"Token {token}", "Accept": "application/json"})
+    i = 0
+    while time.monotonic() < deadline:
+        i += 1
+        facts = approvable_facts()
+        if i % 4 == 0:
+            facts["hiv_status"] = "positive_uncontrolled"  # some requests should be denied
+        body = {
+            "patient": {
+                "member_id": f"L{clinic:02d}{n:02d}{i:06d}",
+                "first_name": "Load",
+                "last_name": f"Test{i}",
+                "date_of_birth": "1984-02-03",
+                "sex_assigned_at_birth": "male",
+            },
+            "facts": facts,
+            "urgency": "expedited" if i % 5 == 0 else "standard",
+            "expedite_reason": "Bleeding despite prophylaxis" if i % 5 == 0 else "",
+        }
+        api.call("api submit", "POST", "/api/cases/", json.dumps(body).encode(), "application/json")
+
+
+def reviewer(port: int, cookie: str, csrf: str, deadline: float, stats: Stats) -> None:
+    web = Http(
+        port, stats, {"Cookie": cookie, "X-CSRFToken": csrf, "Referer": f"http://127.0.0.1:{port}/"}
+    )
+    form = "application/x-www-form-urlencoded"
+    while time.monotonic() < deadline:
+        status, page = web.call("queue", "GET", "/review/?scope=unassigned&sort=due")
+        ids = [int(x) for x in CASE_LINK.findall(page)] if status == 200 else []
+        if not ids:
+            time.sleep(0.2)
+            continue
+        pk = secrets.choice(ids[:10])  # reviewers crowd the top of the queue: real contention
+        web.call("claim", "POST", f"/review/cases/{pk}/claim/", b"", form)
+        status, page = web.call("case page", "GET", f"/review/cases/{pk}/")
+        if b"excl_hiv" in page and b'data-status="not_met"' in page:
+            body = b"failed_criteria=excl_hiv&reason=HIV+not+controlled+on+antiviral+therapy"
+            web.call("deny", "POST", f"/review/cases/{pk}/deny/", body, form)
+        else:
+            web.call(
+                "approve", "POST", f"/review/cases/{pk}/approve/", b"reason=Meets+policy", form
+            )
+
+
+def setup_users(
+    clinics: int, per_clinic: int, reviewers: int
+) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
+    """Clinic staff with API tokens; pharmacists with a verified two-factor session each."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Organization, Role, User
+
+    staff: list[tuple[str, int, int]] = []
+    for c in range(clinics):
+        org = Organization.objects.create(name=f"Load clinic {c}", npi=_npi(c))
+        for n in range(per_clinic):
+            user = User.objects.create_user(
+                f"clinic{c}-{n}", role=Role.PRESCRIBER, organization=org
+            )
+            staff.append((Token.objects.create(user=user).key, c, n))
+    sessions: list[tuple[str, str]] = []
+    for r in range(reviewers):
+        user = User.objects.create_user(f"pharm{r}", role=Role.PHARMACIST, credentials="PharmD")
+        device = TOTPDevice.objects.create(user=user, name="load", confirmed=True)
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.create()
+        csrf = secrets.token_hex(16)
+        cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={csrf}"
+        sessions.append((cookie, csrf))
+    return staff, sessions
+
+
+def _npi(n: int) -> str:
+    from accounts.validators import npi_is_valid
+
+    base = 190000000 + n * 17
+    return next(f"{base}{d}" for d in range(10) if npi_is_valid(f"{base}{d}"))
+
+
+def check_integrity() -> dict[str, int]:
+    """Count decisions against events, audit rows and authorizations; raise if any disagree."""
+    from django.db.models import Count
+
+    from audit.models import AuditLog
+    from reviews.models import Authorization, Case, CaseEvent, Decision, Status
+
+    decided = Case.objects.filter(status__in=[Status.APPROVED, Status.DENIED]).count()
+    decisions = Decision.objects.count()
+    events = CaseEvent.objects.filter(action__in=["approve", "deny"]).count()
+    audit_rows = AuditLog.objects.filter(action__in=["case.approve", "case.deny"]).count()
+    approved = Case.objects.filter(status=Status.APPROVED).count()
+    authorizations = Authorization.objects.count()
+    doubled = (
+        CaseEvent.objects.filter(action__in=["approve", "deny"])
+        .values("case").annotate(n=Count("id")).filter(n__gt=1).count()
+    )  # fmt: skip
+    counts = {
+        "cases": Case.objects.count(),
+        "decided cases": decided,
+        "decisions": decisions,
+        "decision events": events,
+        "decision audit rows": audit_rows,
+        "approved": approved,
+        "authorizations": authorizations,
+        "cases decided twice": doubled,
+    }
+    assert decided == decisions == events == audit_rows, counts
+    assert approved == authorizations and doubled == 0, counts
+    return counts
+
+
+def report(stats: Stats, seconds: float, counts: dict[str, int]) -> str:
+    lines = [
+        "| request | count | per second | p50 ms | p95 ms | statuses |",
+        "|---|---|---|---|---|---|",
+    ]
+    total = 0
+    for name, values in sorted(stats.latencies.items()):
+        values.sort()
+        total += len(values)
+        p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses[name].items()))
+        lines.append(
+            f"| {name} | {len(values)} | {len(values) / seconds:.1f} | "
+            f"{statistics.median(values) * 1000:.0f} | {p95 * 1000:.0f} | {statuses} |"
+        )
+    lines.append(f"| all | {total} | {total / seconds:.1f} | | | |")
+    lines.append("")
+    lines += [f"- {k}: {v}" for k, v in counts.items()]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clinics", type=int, default=5)
+    parser.add_argument("--clinic-users", type=int, default=25)
+    parser.add_argument("--reviewers", type=int, default=25)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="pa-load-"))
+    with ExitStack() as stack:
+        env = {**os.environ, "PRIVATE_MEDIA_ROOT": str(base / "documents"), "LOG_LEVEL": "WARNING"}
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("REDIS_URL", None)
+        env.update(devstack.start_services(stack, base, persist=False))
+        os.environ.update(env)
+        devstack.manage(env, "migrate", "--noinput", "-v", "0")
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pa_portal.settings")
+        django.setup()
+        per_clinic = max(1, args.clinic_users // args.clinics)
+        staff, sessions = setup_users(args.clinics, per_clinic, args.reviewers)
+        port = devstack.free_port()
+        servers = {
+            "gunicorn": [sys.executable, "-m", "gunicorn", "pa_portal.wsgi:application", "-w", "2",
+                         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+            "worker": [sys.executable, "-m", "celery", "-A", "pa_portal", "worker", "-c", "1",
+                       "-l", "warning", "--without-gossip", "--without-mingle"],
+        }  # fmt: skip
+        for name, command in servers.items():
+            proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+            stack.callback(devstack.stop_process, name, proc, 30)
+        devstack.wait_for(lambda: devstack.http_ok(f"http://127.0.0.1:{port}/healthz"), "gunicorn")
+        stats = Stats()
+        deadline = time.monotonic() + args.seconds
+        threads = [
+            threading.Thread(target=clinic_user, args=(port, token, c, n, deadline, stats))
+            for token, c, n in staff
+        ] + [
+            threading.Thread(target=reviewer, args=(port, cookie, csrf, deadline, stats))
+            for cookie, csrf in sessions
+        ]
+        print(
+            f"==> {len(staff)} clinic users and {len(sessions)} reviewers for {args.seconds:.0f} s"
+        )
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(args.seconds + 120)
+        elapsed = time.monotonic() - started
+        print(report(stats, elapsed, check_integrity()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
