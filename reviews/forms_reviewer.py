@@ -17,6 +17,20 @@ def _blank(label: str, choices: Any) -> list[tuple[str, str]]:
     return [("", label), *[(str(value), str(text)) for value, text in choices]]
 
 
+SORT_LABELS = {
+    "due": "Due time, soonest first",
+    "-due": "Due time, latest first",
+    "urgency": "Expedited first",
+    "-urgency": "Standard first",
+    "clinic": "Clinic, A to Z",
+    "-clinic": "Clinic, Z to A",
+    "status": "Status",
+    "-status": "Status, reversed",
+    "submitted": "Submitted, oldest first",
+    "-submitted": "Submitted, newest first",
+}
+
+
 class QueueFilterForm(forms.Form):
     """The queue's filters, read from the query string (GET)."""
 
@@ -39,7 +53,11 @@ class QueueFilterForm(forms.Form):
     )
     q = forms.CharField(required=False, max_length=30, label="Reference or member ID", strip=True)
     sort = forms.ChoiceField(
-        required=False, choices=[(key, key) for key in QUEUE_SORTS], widget=forms.HiddenInput
+        required=False,
+        label="Sort by",
+        choices=[(key, SORT_LABELS[key]) for key in QUEUE_SORTS],
+        # Swapped out of band when a column header re-sorts the results (htmx).
+        widget=forms.Select(attrs={"class": "form-select", "hx-swap-oob": "true"}),
     )
 
 

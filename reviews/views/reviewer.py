@@ -23,6 +23,7 @@ from audit.log import record as audit_record
 
 from .. import selectors, services
 from ..forms_reviewer import (
+    SORT_LABELS,
     AssignForm,
     DenyForm,
     EscalateForm,
@@ -71,6 +72,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "sort": current,
+        "sort_key": current.lstrip("-"),
+        "sort_dir": "descending" if current.startswith("-") else "ascending",
+        "sort_label": SORT_LABELS.get(current, current),
         # Clicking the column sorted now reverses it.
         "sort_links": {
             key.lstrip("-"): f"-{key}" if current == key else key
@@ -149,10 +153,19 @@ def _render_case(
 def _fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
     """The clinic's scalar facts as label/text pairs (labs and imaging get their own table)."""
     return [
-        (key.replace("_", " ").capitalize(), _fact_text(value))
+        (_fact_label(key), _fact_text(value))
         for key, value in facts.items()
         if not isinstance(value, list | dict)
     ]
+
+
+# Words in fact names that are abbreviations: "fix_activity_value" reads "Factor IX activity value".
+FACT_WORDS = {"fix": "factor IX", "hiv": "HIV", "bu": "BU", "b": "B", "c": "C"}
+
+
+def _fact_label(key: str) -> str:
+    label = " ".join(FACT_WORDS.get(word, word) for word in key.split("_"))
+    return label[:1].upper() + label[1:]
 
 
 def _fact_text(value: object) -> str:

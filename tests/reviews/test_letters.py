@@ -4,7 +4,6 @@ import io
 import subprocess
 import time
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db.models.fields.files import FieldFile
@@ -16,11 +15,6 @@ from reviews import services, tasks
 from reviews.letters import render_letter_pdf
 from reviews.models import Case, CaseEvent, Decision
 from tests.factories import approvable_facts, make_case
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -74,13 +74,7 @@ def test_it_checks_every_move_against_the_table(status: Status, action: str, rol
 
 
 @pytest.fixture
-def fast_passwords(settings: Any) -> None:
-    """The demo users' passwords are hashed in every test; these tests never log in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def team(fast_passwords: None, users: dict[str, User]) -> dict[str, User]:
+def team(users: dict[str, User]) -> dict[str, User]:
     """The demo users plus a second medical director, to assign cases to."""
     dora = User.objects.create_user(
         "dora", role=Role.MEDICAL_DIRECTOR, first_name="Dora", last_name="Diaz", credentials="MD"

@@ -1,11 +1,14 @@
 """Fixtures for the reviewer workbench's view tests."""
 
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
+from .helpers import wait_for_letters
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The demo users' passwords are hashed in every test; these tests log in without them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+@pytest.fixture
+def settled_letters() -> Iterator[None]:
+    """For transaction=True tests that decide cases: see helpers.wait_for_letters."""
+    yield
+    wait_for_letters()

@@ -249,7 +249,12 @@ def test_it_updates_the_results_alone_when_htmx_changes_a_filter(
 
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="queue-results"')
-    assert 'id="queue-sort" value="-due" hx-swap-oob="true"' in body
+    # The filter form's sort field follows along, swapped out of band.
+    oob = body[body.index('<select name="sort"') :]
+    oob = oob[: oob.index("</select>")]
+    assert 'id="id_sort"' in oob and 'hx-swap-oob="true"' in oob
+    assert '<option value="-due" selected>' in oob
+    assert 'aria-sort="descending"' in body
 
 
 @pytest.mark.parametrize("username", ["riverside", "audrey", "admin"])
