@@ -174,124 +174,59 @@ def _fact_text(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-def _blank_forms(
-    case: Case, statuses: dict[str, str], overrides: dict[str, Any]
-) -> dict[str, forms.Form]:
-    lines = case.checklist.get("lines", [])
-    return {
-        "claim": ReasonForm(prefix="claim"),
-        "release": ReasonForm(prefix="release"),
-        "approve": ReasonForm(prefix="approve"),
-        "assign": AssignForm(prefix="assign", escalated=case.status == Status.ESCALATED),
-        "pend": PendForm(prefix="pend", initial=pend_initial(case.checklist, statuses)),
-        "escalate": EscalateForm(prefix="escalate"),
-        "override": OverrideForm(prefix="override", lines=lines),
-        "deny": DenyForm(
-            prefix="deny",
-            lines=lines_not_met(lines, statuses),
-            initial=denial_initial(lines, statuses, overrides),
-        ),
-    }
+FormFactory = Callable[[Case, dict[str, str], dict[str, Any], Any], forms.Form]
 
+# Each action's form, blank (data None, with initial values drafted from the checklist) or bound
+# to the POST. Arguments: the case, the lines' effective statuses, the rulings, the data.
+FORMS: dict[str, FormFactory] = {
+    "claim": lambda case, st, ov, data: ReasonForm(data, prefix="claim"),
+    "release": lambda case, st, ov, data: ReasonForm(data, prefix="release"),
+    "approve": lambda case, st, ov, data: ReasonForm(data, prefix="approve"),
+    "assign": lambda case, st, ov, data: AssignForm(
+        data, prefix="assign", escalated=case.status == Status.ESCALATED
+    ),
+    "pend": lambda case, st, ov, data: PendForm(
+        data, prefix="pend", initial=pend_initial(case.checklist, st)
+    ),
+    "escalate": lambda case, st, ov, data: EscalateForm(data, prefix="escalate"),
+    "override": lambda case, st, ov, data: OverrideForm(
+        data, prefix="override", lines=case.checklist.get("lines", [])
+    ),
+    "deny": lambda case, st, ov, data: DenyForm(
+        data,
+        prefix="deny",
+        lines=lines_not_met(case.checklist.get("lines", []), st),
+        initial=denial_initial(case.checklist.get("lines", []), st, ov),
+    ),
+}
 
-def _act(
-    request: HttpRequest,
-    pk: int,
-    name: str,
-    make_form: Callable[[Case, dict[str, str]], forms.Form],
-    perform: Perform,
-    success: str,
-) -> HttpResponse:
-    """Validate one action form and call its service; on a refusal show it and change nothing."""
-    user = _user(request)
-    case = selectors.reviewer_case(user, pk)
-    form = make_form(case, services.effective_statuses(case))
-    if not form.is_valid():
-        messages.error(request, "Check the highlighted fields; nothing was changed.")
-        return _render_case(request, case, {name: form}, status=400)
-    try:
-        perform(user, case, form.cleaned_data)
-    except (services.ServiceError, TransitionError) as exc:
-        messages.error(request, str(exc))
-        # Shown on the case as it stands now (another reviewer may just have decided it).
-        status = 409 if isinstance(exc, TransitionError) else 400
-        return _render_case(request, selectors.reviewer_case(user, pk), {name: form}, status)
-    messages.success(request, success.format(ref=case.reference))
-    return redirect("reviewer:case", pk=pk)
-
-
-@require_POST
-@role_required(*REVIEWERS)
-def release(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        "release",
-        lambda case, st: ReasonForm(request.POST, prefix="release"),
+# What each case-page action calls, and what it says when done.
+ACTIONS: dict[str, tuple[Perform, str]] = {
+    "release": (
         lambda user, case, data: services.case_release(
             actor=user, case=case, reason=data["reason"]
         ),
         "{ref} is back in the shared queue.",
-    )
-
-
-@require_POST
-@role_required(*REVIEWERS)
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        "assign",
-        lambda case, st: AssignForm(
-            request.POST, prefix="assign", escalated=case.status == Status.ESCALATED
-        ),
+    ),
+    "assign": (
         lambda user, case, data: services.case_assign(
             actor=user, case=case, reviewer=data["reviewer"], reason=data["reason"]
         ),
         "{ref} was assigned.",
-    )
-
-
-@require_POST
-@role_required(*REVIEWERS)
-def pend(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        "pend",
-        lambda case, st: PendForm(request.POST, prefix="pend"),
+    ),
+    "pend": (
         lambda user, case, data: services.case_pend(
             actor=user, case=case, items=data["items"], message=data["message"]
         ),
         "{ref} is pended; the clinic sees the information requested.",
-    )
-
-
-@require_POST
-@role_required(*REVIEWERS)
-def escalate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        "escalate",
-        lambda case, st: EscalateForm(request.POST, prefix="escalate"),
+    ),
+    "escalate": (
         lambda user, case, data: services.case_escalate(
             actor=user, case=case, reason=data["reason"]
         ),
         "{ref} was escalated to the medical director.",
-    )
-
-
-@require_POST
-@role_required(*REVIEWERS)
-def override(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        "override",
-        lambda case, st: OverrideForm(
-            request.POST, prefix="override", lines=case.checklist.get("lines", [])
-        ),
+    ),
+    "override": (
         lambda user, case, data: services.checklist_override(
             actor=user,
             case=case,
@@ -300,39 +235,51 @@ def override(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
         ),
         "Your ruling on the line is recorded beside the engine's result.",
-    )
-
-
-@require_POST
-@role_required(*REVIEWERS)
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        "approve",
-        lambda case, st: ReasonForm(request.POST, prefix="approve"),
+    ),
+    "approve": (
         lambda user, case, data: services.case_approve(
             actor=user, case=case, reason=data["reason"]
         ),
         "{ref} is approved; the authorization is issued and the letter is being prepared.",
-    )
-
-
-@require_POST
-@role_required(*REVIEWERS)
-def deny(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        "deny",
-        lambda case, st: DenyForm(
-            request.POST, prefix="deny", lines=lines_not_met(case.checklist.get("lines", []), st)
-        ),
+    ),
+    "deny": (
         lambda user, case, data: services.case_deny(
             actor=user, case=case, failed_criteria=data["failed_criteria"], reason=data["reason"]
         ),
         "{ref} is denied; the letter is being prepared.",
-    )
+    ),
+}
+
+
+def _blank_forms(
+    case: Case, statuses: dict[str, str], overrides: dict[str, Any]
+) -> dict[str, forms.Form]:
+    return {name: make(case, statuses, overrides, None) for name, make in FORMS.items()}
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One action form from the case page: validate it and call its service; a refusal is shown
+    with its message and changes nothing."""
+    user = _user(request)
+    case = selectors.reviewer_case(user, pk)
+    overrides = services.effective_overrides(case)
+    statuses = services.effective_statuses(case, overrides)
+    form = FORMS[action](case, statuses, overrides, request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the highlighted fields; nothing was changed.")
+        return _render_case(request, case, {action: form}, status=400)
+    perform, success = ACTIONS[action]
+    try:
+        perform(user, case, form.cleaned_data)
+    except (services.ServiceError, TransitionError) as exc:
+        messages.error(request, str(exc))
+        # Shown on the case as it stands now (another reviewer may just have decided it).
+        status = 409 if isinstance(exc, TransitionError) else 400
+        return _render_case(request, selectors.reviewer_case(user, pk), {action: form}, status)
+    messages.success(request, success.format(ref=case.reference))
+    return redirect("reviewer:case", pk=pk)
 
 
 # --- the determination letter -----------------------------------------------------------------
