@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from audit.policy import current_policy_settings
 
 from .models import Decision
 
@@ -51,7 +52,7 @@ def failed_items(snapshot: Mapping[str, Any], failed_criteria: list[str]) -> lis
 def letter_context(decision: Decision) -> dict[str, Any]:
     case = decision.case
     decided_on = timezone.localdate(decision.created_at)
-    appeal_days = int(settings.APPEAL_DEADLINE_DAYS)
+    appeal_days = current_policy_settings().appeal_deadline_days
     return {
         "decision": decision,
         "case": case,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role, User
 from audit.log import record as audit_record
+from audit.policy import current_policy_settings
 from criteria import evaluate
 from criteria.io import FactsValidationError, facts_from_dict
 
@@ -120,7 +121,7 @@ def _next_reference() -> str:
 
 
 def _clock_hours(urgency: str) -> int:
-    return int(settings.REVIEW_CLOCK_HOURS[urgency])
+    return current_policy_settings().clock_hours(urgency)
 
 
 def _on_commit(task_name: str, *args: Any) -> None:
@@ -526,7 +527,7 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
         # A director pending an escalated case gets the answer back.
         case.assigned_to = actor
         fields.append("assigned_to")
-    if settings.REVIEW_CLOCK_PAUSES_WHILE_PENDED:
+    if current_policy_settings().clock_pauses_while_pended:
         case.clock_paused_at = now
         fields.append("clock_paused_at")
     case.save(update_fields=fields)
@@ -635,6 +636,12 @@ def _snapshot(case: Case) -> dict[str, Any]:
             }
             for o in case.overrides.select_related("actor")
         ],
+        "documents": [
+            {"id": d.pk, "kind": d.kind, "name": d.original_name, "sha256": d.sha256}
+            for d in case.documents.all()
+        ],
+        # The operating rules in force when the decision was made (clock, validity, appeal).
+        "policy_settings": current_policy_settings().as_dict(),
     }
 
 
@@ -666,7 +673,7 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
                 member_id=case.member_id,
                 number=f"HGX-{case.reference.removeprefix('PA-')}",
                 valid_from=today,
-                valid_to=today + timedelta(days=int(settings.AUTHORIZATION_VALID_DAYS)),
+                valid_to=today + timedelta(days=current_policy_settings().authorization_valid_days),
                 policy_id=case.policy_id,
             )
     except IntegrityError as exc:
@@ -688,7 +695,10 @@ def case_deny(*, actor: User, case: Case, failed_criteria: list[str], reason: st
     """Deny on criteria that stand not met or unknown, with a reason in plain words."""
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.DENY)
-    if settings.DENIAL_REQUIRES_MEDICAL_DIRECTOR and actor.role != Role.MEDICAL_DIRECTOR:
+    if (
+        current_policy_settings().denial_requires_medical_director
+        and actor.role != Role.MEDICAL_DIRECTOR
+    ):
         raise NotAllowed("Denials are made by the medical director; escalate the case instead.")
     statuses = effective_statuses(case)
     failed = [c for c in dict.fromkeys(failed_criteria) if c]
@@ -784,9 +794,7 @@ def refuse_portal_facts(facts: Mapping[str, Any]) -> None:
         )
 
 
-def patient_get_or_create(
-    *, actor: User, member_id: str, **fields: Any
-) -> tuple[Patient, bool]:
+def patient_get_or_create(*, actor: User, member_id: str, **fields: Any) -> tuple[Patient, bool]:
     """The clinic's patient with this member ID, created from fields if new. Two requests racing
     to add the same member leave one patient: the unique constraint decides, the loser reuses."""
     if actor.role != Role.PRESCRIBER or actor.organization_id is None:

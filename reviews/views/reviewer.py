@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
+from audit.policy import current_policy_settings
 
 from .. import selectors, services
 from ..forms_reviewer import (
@@ -131,6 +131,7 @@ def _render_case(
     )
     # Viewing a case shows PHI: every view is audited.
     audit_record(action="case.view", request=request, case=case)
+    policy = current_policy_settings()
     context = {
         "case": case,
         "record": record,
@@ -143,8 +144,8 @@ def _render_case(
         "actions": actions,
         "can_rule": Action.APPROVE in actions,
         "unmet": [criterion for criterion, st in statuses.items() if st != "met"],
-        "valid_days": settings.AUTHORIZATION_VALID_DAYS,
-        "denial_needs_director": settings.DENIAL_REQUIRES_MEDICAL_DIRECTOR,
+        "valid_days": policy.authorization_valid_days,
+        "denial_needs_director": policy.denial_requires_medical_director,
         "forms": {**_blank_forms(case, statuses, overrides), **(bound or {})},
     }
     return render(request, "reviews/reviewer/case.html", context, status=status)

@@ -66,3 +66,27 @@ def test_it_refuses_clinic_actions_from_another_clinic(riverside: User, lakeside
     case = make_case(riverside, submit=False)
     with pytest.raises(services.NotAllowed):
         services.case_submit(actor=lakeside, case=case)
+
+
+def test_it_applies_the_administrators_policy_settings(
+    riverside: User, pharmacist: User, director: User
+) -> None:
+    from audit.models import PolicySetting
+
+    PolicySetting.objects.update_or_create(
+        pk=1,
+        defaults={
+            "review_clock_hours_standard": 48,
+            "authorization_valid_days": 30,
+            "denial_requires_medical_director": True,
+        },
+    )
+    case = make_case(riverside, claim_by=pharmacist)
+    assert case.due_at is not None and case.submitted_at is not None
+    assert (case.due_at - case.submitted_at).total_seconds() == 48 * 3600
+    with pytest.raises(services.NotAllowed, match="medical director"):
+        services.case_deny(actor=pharmacist, case=case, failed_criteria=["age"], reason="x")
+    decision = services.case_approve(actor=pharmacist, case=case)
+    authorization = Authorization.objects.get(case=case)
+    assert (authorization.valid_to - authorization.valid_from).days == 30
+    assert decision.snapshot["policy_settings"]["authorization_valid_days"] == 30
