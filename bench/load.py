@@ -115,7 +115,9 @@ def reviewer(port: int, cookie: str, csrf: str, deadline: float, stats: Stats) -
         pk = secrets.choice(ids[:10])  # reviewers crowd the top of the queue: real contention
         web.call("claim", "POST", f"/review/cases/{pk}/claim/", b"", form)
         status, page = web.call("case page", "GET", f"/review/cases/{pk}/")
-        if b"excl_hiv" in page and b'data-status="not_met"' in page:
+        if f'action="/review/cases/{pk}/approve/"'.encode() not in page:
+            continue  # another reviewer claimed it first: the page offers no decision
+        if b'data-criterion="excl_hiv" data-status="not_met"' in page:
             body = b"failed_criteria=excl_hiv&reason=HIV+not+controlled+on+antiviral+therapy"
             web.call("deny", "POST", f"/review/cases/{pk}/deny/", body, form)
         else:

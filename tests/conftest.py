@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,9 +131,47 @@ def celery_worker_process(
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError("the Celery worker did not start")
+    WORKER_RUNNING.set()
     yield proc
+    WORKER_RUNNING.clear()
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(30)
+
+
+WORKER_RUNNING = threading.Event()
+
+
+@pytest.fixture(autouse=True)
+def settled_background_work(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let the session's Celery worker finish what a test queued before its tables are emptied.
+
+    The worker outlives each test; a transaction=True test ends by truncating the tables, and a
+    letter being written at that moment deadlocks or leaves rows behind for the next test.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    committed = "live_server" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if committed:
+        request.getfixturevalue("transactional_db")  # set up first, so emptied after we wait
+    yield
+    if committed and WORKER_RUNNING.is_set():
+        wait_for_sent_letters()
+
+
+def wait_for_sent_letters(timeout: float = 60) -> None:
+    """Until every decision whose letter task reached the broker has its letter."""
+    from reviews.models import Decision, OutboxMessage
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sent = OutboxMessage.objects.filter(
+            task="reviews.generate_letter", sent_at__isnull=False
+        ).values_list("args", flat=True)
+        pending = {args[0] for args in sent if args}
+        if not Decision.objects.filter(pk__in=pending, letter="").exists():
+            return
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

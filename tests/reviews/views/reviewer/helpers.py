@@ -1,14 +1,13 @@
 """Facts and documents for the reviewer workbench's view tests."""
 
-import time
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-from pa_portal.celery import app
 from reviews import services
-from reviews.models import Case, Decision, Document
+from reviews.models import Case, Document
+from tests.conftest import WORKER_RUNNING, wait_for_sent_letters
 from tests.factories import approvable_facts
 
 
@@ -32,14 +31,6 @@ def attach_pdf(clinic_user: User, case: Case, supports: list[str]) -> Document:
 
 
 def wait_for_letters(timeout: float = 60) -> None:
-    """Let a running Celery worker finish the letters this test's decisions queued.
-
-    The worker (started by whichever test first needed it) lives for the whole session. A
-    transaction=True test ends by emptying the tables; if the worker is still writing a letter
-    then, PostgreSQL sees a deadlock and the next test starts on leftovers.
-    """
-    if not Decision.objects.filter(letter="").exists() or not app.control.ping(timeout=0.5):
-        return
-    deadline = time.monotonic() + timeout
-    while Decision.objects.filter(letter="").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    """Let a running Celery worker finish the letters this test's decisions queued."""
+    if WORKER_RUNNING.is_set():
+        wait_for_sent_letters(timeout)
