@@ -118,11 +118,17 @@ def reviewer(port: int, cookie: str, csrf: str, deadline: float, stats: Stats) -
         if f'action="/review/cases/{pk}/approve/"'.encode() not in page:
             continue  # another reviewer claimed it first: the page offers no decision
         if b'data-criterion="excl_hiv" data-status="not_met"' in page:
-            body = b"failed_criteria=excl_hiv&reason=HIV+not+controlled+on+antiviral+therapy"
+            body = (
+                b"deny-failed_criteria=excl_hiv&deny-reason=HIV+not+controlled+on+antiviral+therapy"
+            )
             web.call("deny", "POST", f"/review/cases/{pk}/deny/", body, form)
         else:
             web.call(
-                "approve", "POST", f"/review/cases/{pk}/approve/", b"reason=Meets+policy", form
+                "approve",
+                "POST",
+                f"/review/cases/{pk}/approve/",
+                b"approve-reason=Meets+policy",
+                form,
             )
 
 
