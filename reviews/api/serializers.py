@@ -270,3 +270,12 @@ class CaseSerializer(CaseSummarySerializer):
             }
             for d in case.documents.all()
         ]
+
+
+class CaseSummaryPageSerializer(serializers.Serializer[Any]):
+    """One page of the case list, as PageNumberPagination returns it (for the OpenAPI schema)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CaseSummarySerializer(many=True)

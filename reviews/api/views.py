@@ -35,6 +35,7 @@ from .serializers import (
     AnswerSerializer,
     CaseCreateSerializer,
     CaseSerializer,
+    CaseSummaryPageSerializer,
     CaseSummarySerializer,
     DocumentInSerializer,
     WithdrawSerializer,
@@ -101,8 +102,15 @@ def _show(
 @extend_schema(
     methods=["GET"],
     summary="List the clinic's cases",
-    parameters=[OpenApiParameter("status", OpenApiTypes.STR, description="Only this status.")],
-    responses=CaseSummarySerializer(many=True),
+    parameters=[
+        OpenApiParameter("status", OpenApiTypes.STR, description="Only this status."),
+        OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+    ],
+    responses={
+        200: CaseSummaryPageSerializer,
+        400: OpenApiResponse(description="The page is not a whole number."),
+        404: OpenApiResponse(description="No such page."),
+    },
 )
 @extend_schema(
     methods=["POST"],
@@ -119,6 +127,8 @@ def cases(request: Request) -> Response:
     qs = cases_visible_to(_user(request)).order_by("-created_at", "-pk")
     if wanted := request.query_params.get("status"):
         qs = qs.filter(status=wanted)
+    if "page" in request.query_params and not request.query_params["page"].isdigit():
+        raise ValidationError({"page": ["A page number is a whole number from 1."]})
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(qs, request)
     return paginator.get_paginated_response(CaseSummarySerializer(page, many=True).data)
@@ -232,7 +242,9 @@ def case_answer(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
-    summary="Withdraw a request", request=WithdrawSerializer, responses={200: CaseSerializer}
+    summary="Withdraw a request",
+    request=WithdrawSerializer,
+    responses={200: CaseSerializer, **ERRORS},
 )
 @api_view(["POST"])
 @permission_classes([IsClinicStaff])
