@@ -92,3 +92,12 @@ EVENT_LABELS = {
 @register.filter
 def event_label(action: str) -> str:
     return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+# --- browser journeys (issue 8) ---------------------------------------------------------------
+
+
+@register.filter
+def as_words(key: str) -> str:
+    """A snake_case key as words for the page: hepatic_ultrasound -> Hepatic ultrasound."""
+    return key.replace("_", " ").capitalize()

@@ -7,6 +7,7 @@ The session's one Chromium comes from the `browser` fixture in tests/conftest.py
 from __future__ import annotations
 
 import io
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,10 +45,14 @@ def signed_in(
         context.close()
 
 
+# What a blocked script or a failed htmx request or swap logs (htmx:responseError, ...). An htmx
+# request replaced by a newer one (hx-sync) logs htmx:sendAbort, which is no failure.
+SCRIPT_FAILURE = re.compile(r"Content Security Policy|htmx:\w*Error")
+
+
 def script_errors(page: Page) -> list[str]:
     """Console errors a blocked script or a failing htmx request would leave."""
-    errors = _console_errors.get(page, [])
-    return [e for e in errors if "Content Security Policy" in e or "htmx" in e.lower()]
+    return [e for e in _console_errors.get(page, []) if SCRIPT_FAILURE.search(e)]
 
 
 def overflows(page: Page) -> bool:

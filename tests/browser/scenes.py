@@ -67,11 +67,11 @@ def busy_queue(riverside: User, lakeside: User) -> list[Case]:
     Lakeside's first request is for the member Riverside asked about too (same member ID).
     """
     people = [
-        (riverside, "Okonkwo", "Chidi", "standard", None),
+        (riverside, "Okonkwo", "Chidi", "standard", "FEP-27730914"),
         (lakeside, "Whitfield", "Marcus", "standard", SHARED_MEMBER),
-        (riverside, "Lindqvist", "Erik", "standard", None),
-        (lakeside, "Haddad", "Samir", "expedited", None),
-        (lakeside, "Brennan", "Thomas", "standard", None),
+        (riverside, "Lindqvist", "Erik", "standard", "FEP-51092286"),
+        (lakeside, "Haddad", "Samir", "expedited", "FEP-46618305"),
+        (lakeside, "Brennan", "Thomas", "standard", "FEP-38254471"),
     ]
     return [
         make_case(
@@ -81,7 +81,7 @@ def busy_queue(riverside: User, lakeside: User) -> list[Case]:
                 member_id=member_id,
                 first_name=first,
                 last_name=last,
-                **({"date_of_birth": WHITFIELD_BORN} if member_id else {}),
+                **({"date_of_birth": WHITFIELD_BORN} if member_id == SHARED_MEMBER else {}),
             ),
             urgency=urgency,
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django_otp.oath import totp
-from playwright.sync_api import Page
+from playwright.sync_api import FloatRect, Locator, Page
 
 from accounts.models import User
 from accounts.two_factor import needs_second_factor
@@ -49,8 +49,17 @@ def describe(violations: list[Any]) -> str:
     )
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+def screenshot(
+    page: Page, name: str, *, full_page: bool = True, down_to: Locator | None = None
+) -> Path:
+    """Save a PNG of the page: all of it, the window only, or from the top down to an element
+    (a long page kept small, ending where the interesting part does)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    clip: FloatRect | None = None
+    if down_to is not None and (box := down_to.bounding_box()) is not None:
+        bottom = box["y"] + box["height"] + page.evaluate("window.scrollY") + 16
+        width = page.evaluate("document.documentElement.clientWidth")
+        clip = FloatRect(x=0, y=0, width=width, height=bottom)
+    page.screenshot(path=str(path), full_page=full_page, clip=clip)
     return path
