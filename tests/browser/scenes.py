@@ -16,6 +16,9 @@ from tests.factories import approvable_facts, days_ago, make_case, make_patient
 
 SHARED_MEMBER = "FEP-31847562"
 WHITFIELD_BORN = date(1972, 9, 2)
+# What the reviewer rules on the liver line, and what they ask the clinic, in every journey.
+LIVER_RULING = "Elastography 5.1 kPa (F0-F1) in the attached report; labs and ultrasound on file."
+GENE_THERAPY_ASK = "State whether another hemophilia B gene therapy is under consideration."
 ELASTOGRAPHY_REPORT = [
     "Patient: Whitfield, Marcus   Member ID: " + SHARED_MEMBER,
     f"Study date: {days_ago(15)}   Transient elastography (FibroScan)",
@@ -98,12 +101,12 @@ def decided_case(clinic: User, reviewer: User) -> Case:
         case=case,
         criterion_id="liver_assessment",
         status="met",
-        reason="Elastography 5.1 kPa (F0-F1) in the attached report; labs and ultrasound on file.",
+        reason=LIVER_RULING,
     )
     case = services.case_pend(
         actor=reviewer,
         case=case,
-        items=["State whether another hemophilia B gene therapy is under consideration."],
+        items=[GENE_THERAPY_ASK],
     )
     case = services.case_answer_rfi(
         actor=clinic,

@@ -14,7 +14,7 @@ from accounts.models import User
 from audit.models import AuditLog
 from reviews import services
 from tests.browser.journeys import downloaded, overflows, script_errors, signed_in
-from tests.browser.scenes import busy_queue, decided_case
+from tests.browser.scenes import LIVER_RULING, busy_queue, decided_case
 from tests.browser.support import screenshot
 from tests.factories import approvable_facts, make_case
 
@@ -59,7 +59,7 @@ def test_it_lets_an_auditor_follow_a_case_export_its_log_and_read_the_metrics(
         assert [a for a in actions if a in HISTORY] == HISTORY
         overrides = page.get_by_test_id("overrides")
         expect(overrides).to_contain_text("liver_assessment")
-        expect(overrides).to_contain_text("Elastography 5.1 kPa")
+        expect(overrides).to_contain_text(LIVER_RULING)
         expect(page.get_by_test_id("decision")).to_contain_text("Approved by Phil Park")
         assert not overflows(page)
         screenshot(page, "case-timeline", full_page=False)

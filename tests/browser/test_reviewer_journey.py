@@ -23,12 +23,16 @@ from tests.browser.journeys import (
     script_errors,
     signed_in,
 )
-from tests.browser.scenes import SHARED_MEMBER, busy_queue, expedited_case_with_report
+from tests.browser.scenes import (
+    GENE_THERAPY_ASK,
+    LIVER_RULING,
+    SHARED_MEMBER,
+    busy_queue,
+    expedited_case_with_report,
+)
 from tests.browser.support import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-RULING = "Elastography 5.1 kPa (F0-F1) in the attached report; labs and ultrasound on file."
 
 
 def claim_oldest_expedited(page: Page) -> str:
@@ -66,14 +70,14 @@ def rule_the_line_met(page: Page) -> None:
     page.get_by_text("Rule on a line").click()
     page.get_by_label("Checklist line").select_option("liver_assessment")
     page.get_by_label("Your ruling").select_option("met")
-    page.get_by_label("Reason (the evidence that settles it)").fill(RULING)
+    page.get_by_label("Reason (the evidence that settles it)").fill(LIVER_RULING)
     page.get_by_role("button", name="Record ruling").click()
     expect(page.get_by_role("alert")).to_contain_text("Your ruling on the line is recorded")
     line = liver_line(page)
     # Beside the engine's result, never in its place.
     expect(line).to_have_attribute("data-status", "unknown")
     expect(line.locator("td").last).to_contain_text("Met")
-    expect(line.locator("td").last).to_contain_text(RULING)
+    expect(line.locator("td").last).to_contain_text(LIVER_RULING)
 
 
 def test_it_takes_a_pharmacist_from_the_queue_to_an_approval_and_refuses_a_second(
@@ -105,7 +109,7 @@ def test_it_takes_a_pharmacist_from_the_queue_to_an_approval_and_refuses_a_secon
         pend(
             reviewer,
             "Needed before we can approve.",
-            items="State whether another hemophilia B gene therapy is under consideration.",
+            items=GENE_THERAPY_ASK,
         )
         answer(
             clinic,
