@@ -4,6 +4,9 @@ the administrators' policy settings."""
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Upper
 
 
 class AuditLog(models.Model):
@@ -17,7 +20,7 @@ class AuditLog(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    action = models.CharField(max_length=40, db_index=True)
+    action = models.CharField(max_length=40)  # indexed with the time: audit_action_at below
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
     case = models.ForeignKey(
@@ -32,6 +35,16 @@ class AuditLog(models.Model):
         indexes = [
             models.Index(fields=["actor", "-at"], name="audit_actor_at"),
             models.Index(fields=["case", "-at"], name="audit_case_at"),
+            # Bench indexes (issue 9): one action's rows newest first, a page deep or shallow;
+            models.Index(fields=["action", "-at", "-id"], name="audit_action_at"),
+            # the log's user search is case-insensitive and also finds failed logins by the
+            # username tried (bench/README.md, issue 9).
+            models.Index(Upper("actor_username"), name="audit_username_upper"),
+            models.Index(
+                Upper(KT("detail__username")),
+                condition=Q(action="auth.login_failed"),
+                name="audit_failed_username",
+            ),
         ]
 
     def __str__(self) -> str:

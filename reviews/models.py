@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 
 class Sex(models.TextChoices):
@@ -123,6 +124,36 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["organization", "-created_at"], name="case_org_created"),
+            # Chosen from EXPLAIN ANALYZE at 100,000 cases (bench/README.md, issue 9): the
+            # case-insensitive reference and member ID searches (audit log, queue search),
+            models.Index(Upper("reference"), name="case_reference_upper"),
+            models.Index(Upper("member_id"), name="case_member_upper"),
+            # the queue: open cases by holder, counted and sorted by due time from this small
+            # index (else it visits every case the reviewer ever held),
+            models.Index(
+                fields=["assigned_to", "status"],
+                include=["due_at", "clock_paused_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="case_open_queue",
+            ),
+            # a clinic's case ids (the audit log's clinic search),
+            models.Index(fields=["organization", "id"], name="case_org_id"),
+            # the clinic's request list, latest change first,
+            models.Index(fields=["organization", "-updated_at"], name="case_org_updated"),
+            # and the metrics cohort (received in a period), read from the index alone.
+            models.Index(
+                fields=["submitted_at"],
+                include=[
+                    "id",
+                    "organization",
+                    "urgency",
+                    "status",
+                    "decided_at",
+                    "due_at",
+                    "ever_pended",
+                ],
+                name="case_submitted_cohort",
+            ),
         ]
         ordering = ["-created_at"]
 
