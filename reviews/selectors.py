@@ -78,6 +78,11 @@ def document_for(user: User, pk: int) -> Document:
 
 QUEUE_PAGE_SIZE = 25
 
+# What a list of cases never shows: the clinic's facts and the engine's checklist, the two
+# large JSON documents of a case (~10 kB), left out of list queries (issue 9, bench/README.md).
+LIST_DEFERRED = ("facts", "checklist")
+LIST_RELATED = ("patient", "organization", "assigned_to")
+
 # Sort keys the queue accepts; every order ends on the primary key so pages never overlap.
 QUEUE_SORTS: dict[str, tuple[OrderBy | str, ...]] = {
     "due": (F("effective_due").asc(nulls_last=True), "pk"),
@@ -129,7 +134,8 @@ def _due_soon() -> timedelta:
 
 def reviewer_queue(user: User, filters: Mapping[str, Any]) -> QuerySet[Case]:
     """The reviewer's queue: unassigned cases and the user's own (medical directors also get the
-    unheld escalated ones), filtered and sorted; one query per page whatever its length.
+    unheld escalated ones), filtered and sorted; the same few queries per page whatever its
+    length (tests/perf).
 
     filters: scope ("unassigned" | "mine" | ""), status, urgency, clinic (Organization or id),
     due ("overdue" | "soon"), q (reference or member ID), sort (a QUEUE_SORTS key).
@@ -152,6 +158,10 @@ def reviewer_queue(user: User, filters: Mapping[str, Any]) -> QuerySet[Case]:
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(reference__iexact=q) | Q(member_id__iexact=q))
     qs = _filter_due(qs, filters.get("due") or "")
+    # PostgreSQL sorts every matching case to find a page (the due time moves with the clock, so
+    # no index holds that order): keep those rows narrow, and fetch the patient, clinic and
+    # reviewer for the page's cases only, by id, instead of joining them to every match.
+    qs = qs.defer(*LIST_DEFERRED).select_related(None).prefetch_related(*LIST_RELATED)
     return qs.order_by(*QUEUE_SORTS.get(filters.get("sort") or "due", QUEUE_SORTS["due"]))
 
 

@@ -34,7 +34,7 @@ from ..forms_prescriber import (
     initial_from_facts,
 )
 from ..models import OPEN_STATUSES, Case, Decision, Patient, Status
-from ..selectors import case_for, cases_visible_to, patients_visible_to
+from ..selectors import LIST_DEFERRED, case_for, cases_visible_to, patients_visible_to
 from ..workflow import Action, allowed_actions
 from .documents import documents_by_criterion
 
@@ -71,7 +71,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("show", "open")
     if tab not in TABS:
         tab = "open"
-    cases = cases_visible_to(clinic_user(request)).order_by("-updated_at")
+    cases = cases_visible_to(clinic_user(request)).defer(*LIST_DEFERRED).order_by("-updated_at")
     statuses = TABS[tab][1]
     if statuses is not None:
         cases = cases.filter(status__in=statuses)
