@@ -7,7 +7,6 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from .forms import LogFilterForm, PeriodForm
 from .log import record
 from .metrics import measure_rows, review_metrics
 from .models import AuditLog
-from .queries import case_timeline, decisions_made, filter_log
+from .queries import CappedPaginator, case_timeline, decisions_made, filter_log
 
 oversight = role_required(Role.AUDITOR, Role.ADMIN)
 
@@ -41,7 +40,8 @@ def log(request: HttpRequest) -> HttpResponse:
         rows = AuditLog.objects.none()  # a bad filter shows its error, never the whole log
     else:
         rows = filter_log(form.cleaned_data if form.is_bound else {})
-    page = Paginator(rows, settings.AUDIT_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(rows, settings.AUDIT_LOG_PAGE_SIZE, settings.AUDIT_LOG_COUNT_CAP)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

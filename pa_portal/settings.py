@@ -308,3 +308,7 @@ LOGGING = {
 # none, and the audit log records REMOTE_ADDR (the header alone is whatever the client sent).
 AUDIT_PROXY_HOPS = env_int("AUDIT_PROXY_HOPS", 0)
 AUDIT_LOG_PAGE_SIZE = 50
+
+# Performance at payer scale (issue 9, bench/README.md). The audit log counts matching rows only
+# up to this many: an exact COUNT(*) over millions of rows costs more than the page itself.
+AUDIT_LOG_COUNT_CAP = env_int("AUDIT_LOG_COUNT_CAP", 10_000)
