@@ -1,0 +1,264 @@
+"""Each busy page reads in the same few queries with 3 rows on it or 30: no query per row.
+
+Functional, not timing: the speed itself is measured by bench/run.py on 100,000 cases. Every
+test runs twice, with a small and a ten times larger data set, against one ceiling per page.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from reviews import services
+from reviews.models import Case
+from tests.conftest import client_for
+from tests.factories import approvable_facts, make_case
+
+pytestmark = pytest.mark.django_db
+
+SIZES = pytest.mark.parametrize("size", [3, 30])
+
+# The ceilings: what each page needs today (session, user, second factor, the page's own reads,
+# the session's save); a query per row would break them at 30 rows.
+QUEUE = 12
+CASE_PAGE = 17
+CLINIC_LIST = 8
+AUDIT_LOG = 10
+AUDIT_LOG_BY_CLINIC = 11
+METRICS = 9
+API_SUBMIT = 36
+API_LIST = 3
+ADMIN_CHANGELIST = 11
+
+AssertMax = Callable[[int], Any]
+
+
+def build(size: int, riverside: User, lakeside: User, pharmacist: User) -> list[Case]:
+    """`size` cases at two clinics in every queue state: submitted, claimed, pended, decided."""
+    cases = []
+    for index in range(size):
+        clinic = riverside if index % 2 else lakeside
+        case = make_case(clinic, urgency="expedited" if index % 3 == 0 else "standard")
+        kind = index % 4
+        if kind:
+            case = services.case_claim(actor=pharmacist, case=case)
+        if kind == 2:
+            case = services.case_pend(actor=pharmacist, case=case, items=["Elastography report"])
+        if kind == 3:
+            services.case_approve(actor=pharmacist, case=case)
+        cases.append(case)
+    return cases
+
+
+@pytest.fixture
+def cases(
+    request: pytest.FixtureRequest, riverside: User, lakeside: User, pharmacist: User
+) -> list[Case]:
+    return build(request.param, riverside, lakeside, pharmacist)
+
+
+def rows(response: Any) -> int:
+    assert response.status_code == 200
+    return len(response.context["page"].object_list)
+
+
+@SIZES
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"sort": "clinic"}, {"sort": "-submitted", "urgency": "standard"}, {"scope": "mine"}],
+)
+def test_it_reads_the_reviewer_queue_in_the_same_queries(
+    size: int,
+    query: dict[str, str],
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    build(size, riverside, lakeside, pharmacist)
+    client = client_for(pharmacist)
+    with django_assert_max_num_queries(QUEUE):
+        response = client.get("/review/", query)
+    assert rows(response) > 0
+
+
+@pytest.mark.parametrize("rounds", [1, 10])
+def test_it_reads_the_case_page_in_the_same_queries_however_long_its_history(
+    rounds: int, riverside: User, pharmacist: User, django_assert_max_num_queries: AssertMax
+) -> None:
+    case = make_case(riverside, claim_by=pharmacist)
+    for number in range(rounds):
+        # Each round: a pend, a document in answer, the answer, an override; ~4 events each.
+        case = services.case_pend(actor=pharmacist, case=case, items=[f"Report {number}"])
+        upload = SimpleUploadedFile(f"lab-{number}.pdf", b"%PDF-1.4\n% lab\n%%EOF\n")
+        services.document_attach(
+            actor=riverside, case=case, upload=upload, kind="lab_report", supports=["excl_hiv"]
+        )
+        case = services.case_answer_rfi(actor=riverside, case=case, note=f"Answer {number}")
+        services.checklist_override(
+            actor=pharmacist,
+            case=case,
+            criterion_id="age",
+            status="not_met" if number % 2 == 0 else "met",
+            reason="Chart review",
+        )
+    client = client_for(pharmacist)
+    with django_assert_max_num_queries(CASE_PAGE):
+        response = client.get(f"/review/cases/{case.pk}/")
+    assert response.status_code == 200
+    assert len(response.context["record"].events) >= 4 * rounds
+
+
+@SIZES
+@pytest.mark.parametrize("tab", ["open", "all"])
+def test_it_reads_the_clinics_request_list_in_the_same_queries(
+    size: int,
+    tab: str,
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    build(size, riverside, lakeside, pharmacist)
+    client = client_for(riverside)
+    with django_assert_max_num_queries(CLINIC_LIST):
+        response = client.get("/clinic/", {"show": tab})
+    assert rows(response) > 0
+
+
+@SIZES
+@pytest.mark.parametrize("search", ["everything", "user", "case", "action", "dates"])
+def test_it_reads_the_audit_log_in_the_same_queries(
+    size: int,
+    search: str,
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    auditor: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    cases = build(size, riverside, lakeside, pharmacist)
+    today = timezone.localdate()
+    query = {
+        "everything": {},
+        "user": {"user": pharmacist.username.upper()},
+        "case": {"case": cases[-1].reference.lower()},
+        "action": {"action": "case.*"},
+        "dates": {"date_from": str(today - timedelta(days=1)), "date_to": str(today)},
+    }[search]
+    client = client_for(auditor)
+    with django_assert_max_num_queries(AUDIT_LOG):
+        response = client.get("/audit/", query)
+    assert rows(response) > 0
+
+
+@SIZES
+def test_it_reads_a_clinics_audit_rows_in_the_same_queries(
+    size: int,
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    auditor: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    build(size, riverside, lakeside, pharmacist)
+    client = client_for(auditor)
+    with django_assert_max_num_queries(AUDIT_LOG_BY_CLINIC):
+        response = client.get("/audit/", {"clinic": riverside.organization_id})
+    assert rows(response) > 0
+
+
+@SIZES
+def test_it_reads_the_metrics_in_the_same_queries(
+    size: int,
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    auditor: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    build(size, riverside, lakeside, pharmacist)
+    client = client_for(auditor)
+    with django_assert_max_num_queries(METRICS):
+        response = client.get("/audit/metrics/")
+    assert response.status_code == 200
+    assert response.context["metrics"].standard.received + response.context[
+        "metrics"
+    ].expedited.received == len(Case.objects.exclude(submitted_at=None))
+
+
+def api_for(user: User) -> Client:
+    token, _ = Token.objects.get_or_create(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+@SIZES
+def test_it_submits_through_the_api_in_the_same_queries(
+    size: int,
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    build(size, riverside, lakeside, pharmacist)
+    body = {
+        "patient": {
+            "member_id": "FEP-PERF-1",
+            "first_name": "Sam",
+            "last_name": "Example",
+            "date_of_birth": "1985-06-15",
+            "sex_assigned_at_birth": "male",
+        },
+        "facts": approvable_facts(),
+        "prescriber_name": "Dr. Hema Tologist",
+        "prescriber_npi": "1234567893",
+    }
+    client = api_for(riverside)
+    with django_assert_max_num_queries(API_SUBMIT):
+        response = client.post(
+            "/api/cases/", body, content_type="application/json", headers={"Idempotency-Key": "k1"}
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "submitted"
+
+
+@SIZES
+def test_it_lists_the_clinics_cases_through_the_api_in_the_same_queries(
+    size: int,
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    build(size, riverside, lakeside, pharmacist)
+    client = api_for(riverside)
+    with django_assert_max_num_queries(API_LIST):
+        response = client.get("/api/cases/")
+    assert response.status_code == 200
+    assert (
+        len(response.json()["results"])
+        == Case.objects.filter(organization=riverside.organization).count()
+    )
+
+
+@SIZES
+def test_it_reads_the_admin_changelist_of_cases_in_the_same_queries(
+    size: int,
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    portal_admin: User,
+    django_assert_max_num_queries: AssertMax,
+) -> None:
+    build(size, riverside, lakeside, pharmacist)
+    client = client_for(portal_admin)
+    with django_assert_max_num_queries(ADMIN_CHANGELIST):
+        response = client.get("/admin/reviews/case/", {"o": "9"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == size
