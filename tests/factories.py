@@ -2,55 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from itertools import count
 from typing import Any
 
-from django.utils import timezone
-
 from accounts.models import User
 from reviews import services
+from reviews.demo import approvable_facts, days_ago
 from reviews.models import Case, Patient
 
+__all__ = ["approvable_facts", "days_ago", "make_case", "make_patient"]
+
 _member_ids = count(1)
-
-
-def days_ago(days: int) -> str:
-    return (timezone.localdate() - timedelta(days=days)).isoformat()
-
-
-def approvable_facts() -> dict[str, Any]:
-    """Facts (the clinic's part) that meet every line of the FEP 2024 policy."""
-    return {
-        "diagnosis_code": "D67",
-        "fix_activity_value": "1.0",
-        "fix_activity_unit": "%",
-        "fix_activity_date": days_ago(30),
-        "on_fix_prophylaxis": True,
-        "prophylaxis_product": "Alprolix (eftrenonacog alfa)",
-        "life_threatening_hemorrhage": True,
-        "repeated_serious_spontaneous_bleeding": False,
-        "labs": [
-            {"code": "ALT", "value": "22", "unit": "U/L", "date": days_ago(20)},
-            {"code": "AST", "value": "25", "unit": "U/L", "date": days_ago(20)},
-            {"code": "ALP", "value": "80", "unit": "U/L", "date": days_ago(20)},
-            {"code": "TBILI", "value": "0.6", "unit": "mg/dL", "date": days_ago(20)},
-        ],
-        "imaging": [
-            {"kind": "hepatic_ultrasound", "date": days_ago(15), "findings": "Normal liver"},
-            {"kind": "elastography", "date": days_ago(15), "findings": "5.1 kPa, F0-F1"},
-        ],
-        "prescriber_specialty": "hematology",
-        "fix_inhibitor_history": False,
-        "inhibitor_titer_bu": "0.2",
-        "inhibitor_assay": "nijmegen-bethesda",
-        "inhibitor_test_date": days_ago(20),
-        "hiv_status": "negative",
-        "hepatitis_b_active": False,
-        "hepatitis_c_active": False,
-        "prior_hemophilia_b_gene_therapy": False,
-        "other_gene_therapy_under_consideration": False,
-    }
 
 
 def make_patient(actor: User, *, member_id: str | None = None, **overrides: Any) -> Patient:
