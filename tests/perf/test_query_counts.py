@@ -1,7 +1,8 @@
 """Each busy page reads in the same few queries with 3 rows on it or 30: no query per row.
 
 Functional, not timing: the speed itself is measured by bench/run.py on 100,000 cases. Every
-test runs twice, with a small and a ten times larger data set, against one ceiling per page.
+test runs twice (the `cases` fixture), with a small and a ten times larger data set, against one
+ceiling per page.
 """
 
 from collections.abc import Callable
@@ -10,19 +11,16 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from reviews import services
 from reviews.models import Case
 from tests.conftest import client_for
-from tests.factories import approvable_facts, make_case
+from tests.factories import make_case
+from tests.reviews.api.conftest import api_for, new_request
 
 pytestmark = pytest.mark.django_db
-
-SIZES = pytest.mark.parametrize("size", [3, 30])
 
 # The ceilings: what each page needs today (session, user, second factor, the page's own reads,
 # the session's save); a query per row would break them at 30 rows.
@@ -56,10 +54,11 @@ def build(size: int, riverside: User, lakeside: User, pharmacist: User) -> list[
     return cases
 
 
-@pytest.fixture
+@pytest.fixture(params=[3, 30], ids=["3 cases", "30 cases"])
 def cases(
     request: pytest.FixtureRequest, riverside: User, lakeside: User, pharmacist: User
 ) -> list[Case]:
+    """Every test using it runs twice: with a small data set and a ten times larger one."""
     return build(request.param, riverside, lakeside, pharmacist)
 
 
@@ -68,20 +67,16 @@ def rows(response: Any) -> int:
     return len(response.context["page"].object_list)
 
 
-@SIZES
 @pytest.mark.parametrize(
     "query",
     [{}, {"sort": "clinic"}, {"sort": "-submitted", "urgency": "standard"}, {"scope": "mine"}],
 )
 def test_it_reads_the_reviewer_queue_in_the_same_queries(
-    size: int,
+    cases: list[Case],
     query: dict[str, str],
-    riverside: User,
-    lakeside: User,
     pharmacist: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    build(size, riverside, lakeside, pharmacist)
     client = client_for(pharmacist)
     with django_assert_max_num_queries(QUEUE):
         response = client.get("/review/", query)
@@ -115,35 +110,27 @@ def test_it_reads_the_case_page_in_the_same_queries_however_long_its_history(
     assert len(response.context["record"].events) >= 4 * rounds
 
 
-@SIZES
 @pytest.mark.parametrize("tab", ["open", "all"])
 def test_it_reads_the_clinics_request_list_in_the_same_queries(
-    size: int,
+    cases: list[Case],
     tab: str,
     riverside: User,
-    lakeside: User,
-    pharmacist: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    build(size, riverside, lakeside, pharmacist)
     client = client_for(riverside)
     with django_assert_max_num_queries(CLINIC_LIST):
         response = client.get("/clinic/", {"show": tab})
     assert rows(response) > 0
 
 
-@SIZES
 @pytest.mark.parametrize("search", ["everything", "user", "case", "action", "dates"])
 def test_it_reads_the_audit_log_in_the_same_queries(
-    size: int,
+    cases: list[Case],
     search: str,
-    riverside: User,
-    lakeside: User,
     pharmacist: User,
     auditor: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    cases = build(size, riverside, lakeside, pharmacist)
     today = timezone.localdate()
     query = {
         "everything": {},
@@ -158,85 +145,51 @@ def test_it_reads_the_audit_log_in_the_same_queries(
     assert rows(response) > 0
 
 
-@SIZES
 def test_it_reads_a_clinics_audit_rows_in_the_same_queries(
-    size: int,
+    cases: list[Case],
     riverside: User,
-    lakeside: User,
-    pharmacist: User,
     auditor: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    build(size, riverside, lakeside, pharmacist)
     client = client_for(auditor)
     with django_assert_max_num_queries(AUDIT_LOG_BY_CLINIC):
-        response = client.get("/audit/", {"clinic": riverside.organization_id})
+        response = client.get("/audit/", {"clinic": str(riverside.organization_id)})
     assert rows(response) > 0
 
 
-@SIZES
 def test_it_reads_the_metrics_in_the_same_queries(
-    size: int,
-    riverside: User,
-    lakeside: User,
-    pharmacist: User,
+    cases: list[Case],
     auditor: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    build(size, riverside, lakeside, pharmacist)
     client = client_for(auditor)
     with django_assert_max_num_queries(METRICS):
         response = client.get("/audit/metrics/")
     assert response.status_code == 200
-    assert response.context["metrics"].standard.received + response.context[
-        "metrics"
-    ].expedited.received == len(Case.objects.exclude(submitted_at=None))
+    metrics = response.context["metrics"]
+    received = metrics.standard.received + metrics.expedited.received
+    assert received == Case.objects.exclude(submitted_at=None).count()
 
 
-def api_for(user: User) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
-
-
-@SIZES
 def test_it_submits_through_the_api_in_the_same_queries(
-    size: int,
+    cases: list[Case],
     riverside: User,
-    lakeside: User,
-    pharmacist: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    build(size, riverside, lakeside, pharmacist)
-    body = {
-        "patient": {
-            "member_id": "FEP-PERF-1",
-            "first_name": "Sam",
-            "last_name": "Example",
-            "date_of_birth": "1985-06-15",
-            "sex_assigned_at_birth": "male",
-        },
-        "facts": approvable_facts(),
-        "prescriber_name": "Dr. Hema Tologist",
-        "prescriber_npi": "1234567893",
-    }
     client = api_for(riverside)
     with django_assert_max_num_queries(API_SUBMIT):
         response = client.post(
-            "/api/cases/", body, content_type="application/json", headers={"Idempotency-Key": "k1"}
+            "/api/cases/", new_request("FEP-PERF-1"), format="json", HTTP_IDEMPOTENCY_KEY="k1"
         )
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "submitted"
 
 
-@SIZES
 def test_it_lists_the_clinics_cases_through_the_api_in_the_same_queries(
-    size: int,
+    cases: list[Case],
     riverside: User,
-    lakeside: User,
-    pharmacist: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    build(size, riverside, lakeside, pharmacist)
     client = api_for(riverside)
     with django_assert_max_num_queries(API_LIST):
         response = client.get("/api/cases/")
@@ -247,18 +200,13 @@ def test_it_lists_the_clinics_cases_through_the_api_in_the_same_queries(
     )
 
 
-@SIZES
 def test_it_reads_the_admin_changelist_of_cases_in_the_same_queries(
-    size: int,
-    riverside: User,
-    lakeside: User,
-    pharmacist: User,
+    cases: list[Case],
     portal_admin: User,
     django_assert_max_num_queries: AssertMax,
 ) -> None:
-    build(size, riverside, lakeside, pharmacist)
     client = client_for(portal_admin)
     with django_assert_max_num_queries(ADMIN_CHANGELIST):
         response = client.get("/admin/reviews/case/", {"o": "9"})
     assert response.status_code == 200
-    assert response.context["cl"].result_count == size
+    assert response.context["cl"].result_count == len(cases)
