@@ -101,6 +101,7 @@ def _show(
 
 @extend_schema(
     methods=["GET"],
+    operation_id="api_cases_list",
     summary="List the clinic's cases",
     parameters=[
         OpenApiParameter("status", OpenApiTypes.STR, description="Only this status."),
