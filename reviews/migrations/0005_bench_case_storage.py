@@ -7,7 +7,8 @@ class Migration(migrations.Migration):
     so a row was ~1.8 kB and every scan of open cases (queue, counts, lists) read ~5 times more
     pages than its columns need. With a 256-byte target PostgreSQL also moves the facts out of
     line when a case is submitted (the row's next write that passes the 2 kB threshold), and a
-    status change no longer copies them. Existing rows change as they are rewritten."""
+    status change no longer copies them. Older rows narrow when their checklist is next stored
+    (bench/README.md says how to narrow them all at once)."""
 
     dependencies = [("reviews", "0004_bench_indexes")]
 

@@ -1,0 +1,1 @@
+"""Benchmarks: speed goals are measured here, never asserted by timed tests."""
