@@ -6,7 +6,7 @@ authorizations per member); one decision per case is the row lock's.
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.db import connection, transaction
@@ -16,16 +16,8 @@ from reviews import services
 from reviews.models import Authorization, Case, CaseEvent, Decision, Status
 from reviews.workflow import TransitionError
 from tests.factories import make_case, make_patient
-from tests.reviews.views.reviewer.helpers import wait_for_letters
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def settled_letters() -> Iterator[None]:
-    """The approvals here queue letters; see wait_for_letters for why the test waits for them."""
-    yield
-    wait_for_letters()
 
 
 def race(*calls: Callable[[], object]) -> list[object]:

@@ -7,7 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import User
 from reviews import services
 from reviews.models import Case, Document
-from tests.conftest import WORKER_RUNNING, wait_for_sent_letters
 from tests.factories import approvable_facts
 
 
@@ -28,9 +27,3 @@ def attach_pdf(clinic_user: User, case: Case, supports: list[str]) -> Document:
     return services.document_attach(
         actor=clinic_user, case=case, upload=upload, kind="lab_report", supports=supports
     )
-
-
-def wait_for_letters(timeout: float = 60) -> None:
-    """Let a running Celery worker finish the letters this test's decisions queued."""
-    if WORKER_RUNNING.is_set():
-        wait_for_sent_letters(timeout)

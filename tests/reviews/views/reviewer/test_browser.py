@@ -19,7 +19,6 @@ from .helpers import failing_facts
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("settled_letters"),
 ]
 
 
