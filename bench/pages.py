@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.admin import ModelAdmin
+from django.contrib.admin import site as admin_site
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
@@ -29,6 +31,7 @@ from accounts.models import Organization, Role, User
 from accounts.two_factor import needs_second_factor
 from reviews.demo import approvable_facts
 from reviews.models import Case, Status
+from reviews.selectors import QUEUE_PAGE_SIZE
 
 GOAL_P95_MS = 100.0
 WARMUP = 5
@@ -168,36 +171,55 @@ def reviewer_pages() -> list[Page]:
 
 def queue_versus_admin() -> list[tuple[Page, Page]]:
     """The queue and the Django admin's changelist of the same cases, the same filter and the
-    same order (due time): submitted cases are all unassigned, so both list the same rows."""
+    same order (due time): submitted cases are all unassigned, so both list the same rows. The
+    admin as it ships shows 100 rows a page, the queue 25; the last pair sets the admin to 25
+    too, so the two pages hold exactly the same cases."""
     reviewer = signed_in(_user("pharm01"))
     admin = signed_in(_user("admin"))
     due_column = 9  # list_display position of due_at in reviews.admin.CaseAdmin (1-based)
+    submitted = ({"status": "submitted"}, {"status__exact": "submitted"})
+    expedited = (
+        {"status": "submitted", "urgency": "expedited"},
+        {"status__exact": "submitted", "urgency__exact": "expedited"},
+    )
     pairs = []
-    for label, queue_filter, admin_filter in (
-        ("submitted", {"status": "submitted"}, {"status__exact": "submitted"}),
-        (
-            "submitted, expedited",
-            {"status": "submitted", "urgency": "expedited"},
-            {"status__exact": "submitted", "urgency__exact": "expedited"},
-        ),
+    for label, (queue_filter, admin_filter), admin_rows in (
+        ("submitted", submitted, ADMIN_DEFAULT_ROWS),
+        ("submitted, expedited", expedited, ADMIN_DEFAULT_ROWS),
+        ("submitted", submitted, QUEUE_PAGE_SIZE),
     ):
         queue_query = {**queue_filter, "sort": "due"}
         admin_query = {**admin_filter, "o": str(due_column)}
+        name = f"{label}, by due time; admin {admin_rows} rows a page"
         pairs.append(
             (
                 Page(
-                    f"Queue: {label}, by due time",
+                    f"Queue: {name}",
                     "/review/?" + _qs(queue_query),
                     lambda i, q=queue_query: reviewer.get("/review/", q),  # type: ignore[misc]
                 ),
                 Page(
-                    f"Admin changelist: {label}, by due time",
+                    f"Admin changelist: {name}",
                     "/admin/reviews/case/?" + _qs(admin_query),
-                    lambda i, q=admin_query: admin.get("/admin/reviews/case/", q),  # type: ignore[misc]
+                    lambda i, q=admin_query, n=admin_rows: _admin_changelist(admin, q, n),  # type: ignore[misc]
                 ),
             )
         )
     return pairs
+
+
+ADMIN_DEFAULT_ROWS = ModelAdmin.list_per_page
+
+
+def _admin_changelist(client: Client, query: dict[str, str], rows: int) -> Any:
+    """GET the case changelist with `rows` cases a page (CaseAdmin keeps the admin's default)."""
+    case_admin = admin_site._registry[Case]
+    shipped = case_admin.list_per_page
+    case_admin.list_per_page = rows  # type: ignore[misc]  # this instance only, for the bench
+    try:
+        return client.get("/admin/reviews/case/", query)
+    finally:
+        case_admin.list_per_page = shipped  # type: ignore[misc]
 
 
 def _qs(query: dict[str, str]) -> str:

@@ -80,7 +80,7 @@ def write(
     load_before: tuple[float, float, float],
 ) -> str:
     load_after = os.getloadavg()
-    stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     machine = f"{os.cpu_count()} cores, Python {platform.python_version()}"
     lines = [
         f"# Benchmark results ({stamp})",
