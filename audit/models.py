@@ -11,8 +11,14 @@ from django.db.models.functions import Upper
 
 class AuditLog(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # actor and case have no index of their own: audit_actor_at and audit_case_at lead with them.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Copied at write time so the row still says who it was if the user is renamed later.
     actor_username = models.CharField(max_length=150, blank=True)
@@ -24,7 +30,12 @@ class AuditLog(models.Model):
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
     case = models.ForeignKey(
-        "reviews.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_rows"
+        "reviews.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_rows",
+        db_index=False,
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)

@@ -20,8 +20,9 @@ class Sex(models.TextChoices):
 class Patient(models.Model):
     """A member as one clinic knows them. The member id ties records of two clinics together."""
 
+    # No index of its own: the (organization, member_id) unique constraint leads with it.
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, related_name="patients"
+        "accounts.Organization", on_delete=models.PROTECT, related_name="patients", db_index=False
     )
     member_id = models.CharField("health plan member ID", max_length=30)
     first_name = models.CharField(max_length=100)
@@ -71,12 +72,14 @@ class Case(models.Model):
     """One prior-authorization request: the clinic's side and the reviewer's side of it."""
 
     reference = models.CharField(max_length=20, unique=True)
+    # No index of its own: case_org_id, case_org_created and case_org_updated lead with it.
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, related_name="cases"
+        "accounts.Organization", on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
-    # Copied from the patient so the lifetime limit can look across clinics cheaply.
-    member_id = models.CharField(max_length=30, db_index=True)
+    # Copied from the patient: the member across clinics, for the lifetime limit's authorization
+    # and the queue's search (case-insensitive, so indexed as case_member_upper).
+    member_id = models.CharField(max_length=30)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.STANDARD)
     expedite_reason = models.TextField(blank=True)
@@ -172,7 +175,8 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One row per state change or action on a case, written by the service that made it."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: event_case_created leads with it.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
