@@ -1,14 +1,6 @@
-"""Drop the single-column indexes that a composite index already covers (its leading column).
-
-Each served only lookups that the composite serves as well (PostgreSQL uses a btree's leading
-column alone), so they cost writes and storage for nothing: on the 100,000-case benchmark data
-set ~37 MB, on the tables written most (bench/README.md, issue 9). Case.member_id is only ever
-searched case-insensitively (case_member_upper); the lifetime limit reads Authorization.
-
-Django's AlterField would drop each foreign key constraint and add it back, validating every row
-under a lock that blocks writes; here the state changes alone, and the database only loses the
-indexes, CONCURRENTLY (hence not atomic), so reads and writes go on while it runs.
-"""
+"""Drop the audit log's foreign-key indexes on actor_id and case_id: audit_actor_at and
+audit_case_at lead with the same columns. State-only AlterField plus DROP INDEX CONCURRENTLY, as
+in reviews/migrations/0006_drop_covered_indexes.py, which says why."""
 
 import django.db.models.deletion
 from django.conf import settings
