@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
@@ -20,12 +19,6 @@ def test_it_sends_the_other_security_headers(riverside: User) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
-
-
-def test_it_ends_sessions_when_the_browser_closes_and_after_15_idle_minutes() -> None:
-    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
-    assert settings.SESSION_COOKIE_AGE == 15 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
 
 
 def test_it_requires_csrf_tokens_on_posts(riverside: User) -> None:
