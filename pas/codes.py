@@ -268,7 +268,12 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                     {
                         "type": "Claim",
                         "operation": [
-                            {"name": "submit", "definition": f"{pas_operations}/Claim-submit"},
+                            {
+                                "name": "submit",
+                                "definition": f"{pas_operations}/Claim-submit",
+                                "documentation": "Also takes a PAS Claim update (Claim.related) "
+                                "answering the case's request for information.",
+                            },
                             {"name": "inquire", "definition": f"{pas_operations}/Claim-inquiry"},
                         ],
                     },

@@ -3,6 +3,10 @@
 A submission is all or nothing: the patient (if new), the case and its submission happen in one
 transaction, so a bundle the engine or the services refuse leaves no trace. The Claim's identifier
 is the case's idempotency key, so a resubmitted bundle answers with the case it made before.
+
+A PAS Claim update ($submit of a Claim whose Claim.related names the earlier Claim) is the
+clinic's answer to a request for information: its facts go to services.case_answer_rfi, as the
+portal's answer form does. Anything else a Claim update could change is refused with the reason.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from rest_framework import status
 
 from accounts.models import User
 from audit.log import record as audit_record
+from audit.models import AuditLog
 from reviews import selectors, services
 from reviews.api import idempotency
 from reviews.models import Case, Patient
@@ -21,7 +26,7 @@ from reviews.workflow import TransitionError
 
 from .bundle import RequestBundle
 from .collect import Collected
-from .mapping import IDEMPOTENCY_PREFIX, Submission
+from .mapping import CLAIM, IDEMPOTENCY_PREFIX, Submission, prior_claim_identifiers
 from .outcomes import FhirError, Issue
 
 
@@ -40,6 +45,61 @@ def submit(*, actor: User, submission: Submission, request: HttpRequest) -> tupl
     if not created:
         _audit(request, "fhir.submit", case, submission, replayed=True)
     return case, not created
+
+
+def update(*, actor: User, rb: RequestBundle, submission: Submission, request: HttpRequest) -> Case:
+    """Answer the open request for information of the case the update's Claim.related names."""
+    _require_own_clinic(actor, submission.organization_npi)
+    case = _visible_case(actor, _pre_auth_refs(rb), prior_claim_identifiers(rb))
+    if case is None:
+        raise FhirError.one(
+            status.HTTP_404_NOT_FOUND,
+            "not-found",
+            "No prior-authorization request of your clinic matches this update's Claim.related "
+            "(the earlier Claim's identifier) or Claim.insurance.preAuthRef.",
+            f"{CLAIM}.related",
+        )
+    if case.member_id != submission.member_id:
+        raise FhirError.one(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "business-rule",
+            f"{case.reference} is for member {case.member_id}, not {submission.member_id}.",
+        )
+    if _applied(case, submission.claim_identifier):  # the same update sent again
+        _audit(request, "fhir.update", case, submission, replayed=True)
+        return case
+    try:
+        with transaction.atomic():
+            case = services.case_answer_rfi(
+                actor=actor,
+                case=case,
+                facts=submission.facts,
+                note=f"Sent as a FHIR PAS Claim update ({submission.claim_identifier}).",
+            )
+            _audit(request, "fhir.update", case, submission, replayed=False)
+    except services.FactsInvalid as exc:
+        raise facts_error(exc.errors, submission.collected) from None
+    except (services.ServiceError, TransitionError):
+        case.refresh_from_db()
+        if _applied(case, submission.claim_identifier):  # its twin, sent at the same time, won
+            return case
+        raise FhirError.one(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "business-rule",
+            f"{case.reference} is not waiting for information from your clinic (status: "
+            f"{case.get_status_display()}). A Claim update here answers a request for "
+            "information; for any other change, withdraw the request and submit a new one.",
+        ) from None
+    return case
+
+
+def _applied(case: Case, claim_identifier: str) -> bool:
+    return AuditLog.objects.filter(
+        case=case,
+        action="fhir.update",
+        detail__claim_identifier=claim_identifier,
+        detail__replayed=False,
+    ).exists()
 
 
 def _require_own_clinic(actor: User, npi: str) -> None:
@@ -117,14 +177,9 @@ def _audit(
 def inquire(*, actor: User, rb: RequestBundle, request: HttpRequest) -> Case:
     """The case an inquiry names by preAuthRef (case reference or authorization number) or by
     the original Claim.identifier, among the cases this user may see (else 404)."""
-    refs = [ref for insurance in rb.claim.insurance or [] for ref in insurance.preAuthRef or []]
+    refs = _pre_auth_refs(rb)
     identifiers = [i.value for i in rb.claim.identifier or [] if i.value]
-    visible = selectors.cases_visible_to(actor)
-    if refs:
-        found = visible.filter(Q(reference__in=refs) | Q(authorization__number__in=refs))
-    else:
-        found = visible.filter(idempotency_key__in=[IDEMPOTENCY_PREFIX + i for i in identifiers])
-    case = found.first() if refs or identifiers else None
+    case = _visible_case(actor, refs, identifiers)
     audit_record(
         action="fhir.inquire",
         request=request,
@@ -144,3 +199,20 @@ def inquire(*, actor: User, rb: RequestBundle, request: HttpRequest) -> Case:
             "Claim.insurance.preAuthRef or Claim.identifier.",
         )
     return case
+
+
+def _pre_auth_refs(rb: RequestBundle) -> list[str]:
+    refs = (ref for insurance in rb.claim.insurance or [] for ref in insurance.preAuthRef or [])
+    return [ref for ref in refs if ref]
+
+
+def _visible_case(actor: User, refs: list[str], claim_identifiers: list[str]) -> Case | None:
+    """The case named by preAuthRef (case reference or authorization number), else by its
+    original Claim.identifier, among the cases this user may see."""
+    visible = selectors.cases_visible_to(actor)
+    if refs:
+        return visible.filter(Q(reference__in=refs) | Q(authorization__number__in=refs)).first()
+    if claim_identifiers:
+        keys = [IDEMPOTENCY_PREFIX + i for i in claim_identifiers]
+        return visible.filter(idempotency_key__in=keys).first()
+    return None

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fhir.resources.R4B.claim import Claim
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coverage import Coverage
 from fhir.resources.R4B.humanname import HumanName
@@ -112,6 +113,20 @@ def claim_identifier_of(rb: RequestBundle) -> str:
             f"{CLAIM}.identifier[0].value",
         )
     return value.strip()
+
+
+def prior_claim_identifiers(rb: RequestBundle) -> list[str]:
+    """The identifiers of the earlier Claims a PAS Claim update names in Claim.related: read
+    from the prior Claim included in the bundle (as PAS requires), or from the reference's own
+    identifier when an EHR sends only that."""
+    found: list[str] = []
+    for related in rb.claim.related or []:
+        prior = rb.resolve_as(related.claim, Claim)
+        identifiers = prior.identifier or [] if prior is not None else []
+        if prior is None and related.claim is not None and related.claim.identifier:
+            identifiers = [related.claim.identifier]
+        found += [i.value.strip() for i in identifiers if i.value and i.value.strip()]
+    return found
 
 
 def _patient(rb: RequestBundle) -> Patient:

@@ -54,7 +54,8 @@ class FhirView(APIView):
 
 
 class ClaimSubmitView(FhirView):
-    """POST /fhir/Claim/$submit: a PAS request Bundle in, a PAS response Bundle out."""
+    """POST /fhir/Claim/$submit: a PAS request Bundle in, a PAS response Bundle out. A Claim
+    update (Claim.related) answers the case's open request for information."""
 
     permission_classes = [IsAuthenticated, IsClinicStaff]
 
@@ -62,7 +63,12 @@ class ClaimSubmitView(FhirView):
     def post(self, request: Request) -> Response:
         rb = read_bundle(request.data)
         submission = submission_from(rb)
-        case, _ = intake.submit(actor=_user(request), submission=submission, request=request)
+        if rb.claim.related:  # a PAS Claim update: the answer to a request for information
+            case = intake.update(
+                actor=_user(request), rb=rb, submission=submission, request=request
+            )
+        else:
+            case, _ = intake.submit(actor=_user(request), submission=submission, request=request)
         return Response(response_bundle(case, rb))
 
 

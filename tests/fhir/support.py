@@ -117,3 +117,44 @@ def add_form(body: dict[str, Any], answers: dict[tuple[str, str], dict[str, Any]
         "item": [{"linkId": group, "item": items} for group, items in groups.items()],
     }
     body["entry"].append({"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": response})
+
+
+RELATED_CLAIM_SYSTEM = "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship"
+
+
+def claim_update(prior_identifier: str, identifier: str, *, complete: bool = True) -> dict:
+    """A PAS Claim update of the "pend" example: a new Claim.identifier, Claim.related naming
+    the prior Claim (included in the bundle, as PAS requires) and, if complete, the facts the
+    "approve" example has and "pend" lacks (their subject moved to this bundle's Patient)."""
+    body = example("pend")
+    claim = body["entry"][0]["resource"]
+    prior = copy.deepcopy(claim)
+    prior["identifier"][0]["value"] = prior_identifier
+    prior_url = f"urn:uuid:{uuid.uuid4()}"
+    claim["identifier"][0]["value"] = identifier
+    claim["related"] = [
+        {
+            "claim": {"reference": prior_url},
+            "relationship": {"coding": [{"system": RELATED_CLAIM_SYSTEM, "code": "prior"}]},
+        }
+    ]
+    if complete:
+        have = {_observation_code(e["resource"]) for e in body["entry"]}
+        for entry in example("approve")["entry"]:
+            observation = entry["resource"]
+            if (
+                observation["resourceType"] == "Observation"
+                and _observation_code(observation) not in have
+            ):
+                observation["subject"] = claim["patient"]
+                body["entry"].append(
+                    {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": observation}
+                )
+    body["entry"].append({"fullUrl": prior_url, "resource": prior})
+    return body
+
+
+def _observation_code(resource: dict[str, Any]) -> str | None:
+    if resource["resourceType"] != "Observation":
+        return None
+    return str(resource["code"]["coding"][0]["code"])
