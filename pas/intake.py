@@ -50,21 +50,7 @@ def submit(*, actor: User, submission: Submission, request: HttpRequest) -> tupl
 def update(*, actor: User, rb: RequestBundle, submission: Submission, request: HttpRequest) -> Case:
     """Answer the open request for information of the case the update's Claim.related names."""
     _require_own_clinic(actor, submission.organization_npi)
-    case = _visible_case(actor, _pre_auth_refs(rb), prior_claim_identifiers(rb))
-    if case is None:
-        raise FhirError.one(
-            status.HTTP_404_NOT_FOUND,
-            "not-found",
-            "No prior-authorization request of your clinic matches this update's Claim.related "
-            "(the earlier Claim's identifier) or Claim.insurance.preAuthRef.",
-            f"{CLAIM}.related",
-        )
-    if case.member_id != submission.member_id:
-        raise FhirError.one(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            "business-rule",
-            f"{case.reference} is for member {case.member_id}, not {submission.member_id}.",
-        )
+    case = _case_updated_by(actor, rb, submission)
     if _applied(case, submission.claim_identifier):  # the same update sent again
         _audit(request, "fhir.update", case, submission, replayed=True)
         return case
@@ -81,16 +67,38 @@ def update(*, actor: User, rb: RequestBundle, submission: Submission, request: H
         raise facts_error(exc.errors, submission.collected) from None
     except (services.ServiceError, TransitionError):
         case.refresh_from_db()
-        if _applied(case, submission.claim_identifier):  # its twin, sent at the same time, won
-            return case
+        if not _applied(case, submission.claim_identifier):  # else its twin, sent at once, won
+            raise _not_waiting(case) from None
+    return case
+
+
+def _case_updated_by(actor: User, rb: RequestBundle, submission: Submission) -> Case:
+    case = _visible_case(actor, _pre_auth_refs(rb), prior_claim_identifiers(rb))
+    if case is None:
+        raise FhirError.one(
+            status.HTTP_404_NOT_FOUND,
+            "not-found",
+            "No prior-authorization request of your clinic matches this update's Claim.related "
+            "(the earlier Claim's identifier) or Claim.insurance.preAuthRef.",
+            f"{CLAIM}.related",
+        )
+    if case.member_id != submission.member_id:
         raise FhirError.one(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             "business-rule",
-            f"{case.reference} is not waiting for information from your clinic (status: "
-            f"{case.get_status_display()}). A Claim update here answers a request for "
-            "information; for any other change, withdraw the request and submit a new one.",
-        ) from None
+            f"{case.reference} is for member {case.member_id}, not {submission.member_id}.",
+        )
     return case
+
+
+def _not_waiting(case: Case) -> FhirError:
+    return FhirError.one(
+        status.HTTP_422_UNPROCESSABLE_ENTITY,
+        "business-rule",
+        f"{case.reference} is not waiting for information from your clinic (status: "
+        f"{case.get_status_display()}). A Claim update here answers a request for "
+        "information; for any other change, withdraw the request and submit a new one.",
+    )
 
 
 def _applied(case: Case, claim_identifier: str) -> bool:
