@@ -106,25 +106,35 @@ class Redis:
     def ping(self) -> bool:
         if self.proc.poll() is not None:
             raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
-        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+        return redis_answers(self.port)
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
             # Ours is gone but the port is ours: stop a replacement started on it (the suite's
             # fault tests restart Redis), so nothing outlives the run.
-            self.shutdown_by_port()
+            shutdown_redis(self.port)
         stop_process("redis", self.proc, timeout=10)
         self.logfile.close()
 
-    def shutdown_by_port(self) -> None:
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock,
-        ):
-            sock.sendall(b"SHUTDOWN NOSAVE\r\n")
-            sock.recv(64)  # the server closes the connection as it exits
+
+def redis_answers(port: int) -> bool:
+    """Whether a Redis on this loopback port answers PING."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def shutdown_redis(port: int) -> None:
+    """Stop the Redis on this loopback port, if any, without saving."""
+    with (
+        contextlib.suppress(OSError),
+        socket.create_connection(("127.0.0.1", port), timeout=2) as sock,
+    ):
+        sock.sendall(b"SHUTDOWN NOSAVE\r\n")
+        sock.recv(64)  # the server closes the connection as it exits
 
 
 def stop_process(name: str, proc: subprocess.Popen[bytes], timeout: float) -> None:

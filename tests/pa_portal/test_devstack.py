@@ -1,25 +1,15 @@
 """The dev and test stack's own servers (pa_portal/devstack.py)."""
 
-import socket
 import subprocess
 from pathlib import Path
 
-from pa_portal.devstack import Redis, free_port, wait_for
-
-
-def answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
+from pa_portal.devstack import Redis, free_port, redis_answers, shutdown_redis, wait_for
 
 
 def test_it_stops_a_redis_that_replaced_its_own_on_its_port(tmp_path: Path) -> None:
     """As the fault tests do: Redis is shut down and another started on the same port."""
     server = Redis(tmp_path / "first", free_port(), persist=False)
-    server.shutdown_by_port()
+    shutdown_redis(server.port)
     server.proc.wait(10)
     replacement = subprocess.Popen(
         [str(server.binary), "--port", str(server.port), "--bind", "127.0.0.1",
@@ -27,12 +17,12 @@ def test_it_stops_a_redis_that_replaced_its_own_on_its_port(tmp_path: Path) -> N
         stdout=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        wait_for(lambda: answers_ping(server.port), "the replacement Redis")
+        wait_for(lambda: redis_answers(server.port), "the replacement Redis")
 
         server.stop()
 
         assert replacement.wait(10) == 0
-        assert not answers_ping(server.port)
+        assert not redis_answers(server.port)
     finally:
         if replacement.poll() is None:
             replacement.kill()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import time
@@ -10,7 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import redis
+
+from pa_portal.devstack import redis_answers, shutdown_redis
 
 
 def redis_port() -> int:
@@ -25,9 +25,7 @@ def require_embedded(variable: str) -> str:
 
 
 def stop_redis() -> None:
-    client = redis.Redis(port=redis_port(), socket_timeout=2)
-    with contextlib.suppress(redis.ConnectionError):  # it hangs up as it goes down
-        client.shutdown(nosave=True)
+    shutdown_redis(redis_port())
     wait_until(lambda: not redis_up(), "Redis to stop")
 
 
@@ -43,10 +41,7 @@ def start_redis(workdir: Path) -> subprocess.Popen[bytes]:
 
 
 def redis_up() -> bool:
-    try:
-        return bool(redis.Redis(port=redis_port(), socket_timeout=1).ping())
-    except redis.ConnectionError:
-        return False
+    return redis_answers(redis_port())
 
 
 def restart_postgres() -> None:
