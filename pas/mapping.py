@@ -122,9 +122,12 @@ def prior_claim_identifiers(rb: RequestBundle) -> list[str]:
     found: list[str] = []
     for related in rb.claim.related or []:
         prior = rb.resolve_as(related.claim, Claim)
-        identifiers = prior.identifier or [] if prior is not None else []
-        if prior is None and related.claim is not None and related.claim.identifier:
+        if prior is not None:
+            identifiers = prior.identifier or []
+        elif related.claim is not None and related.claim.identifier is not None:
             identifiers = [related.claim.identifier]
+        else:
+            continue
         found += [i.value.strip() for i in identifiers if i.value and i.value.strip()]
     return found
 

@@ -164,3 +164,18 @@ def test_it_points_an_invalid_fact_in_the_update_at_its_observation(
     assert issue["expression"] == [f"Bundle.entry[{index}].resource"]
     case.refresh_from_db()
     assert case.status == Status.PENDED and answers(case) == []
+
+
+def test_it_finds_the_case_by_the_identifier_in_claim_related_alone(
+    riverside: User, pharmacist: User
+) -> None:
+    case = pended(riverside, pharmacist)
+    body = claim_update(PRIOR, "RHA-2026-0003-U1")
+    body["entry"].pop()  # no earlier Claim in the bundle: only its identifier in the reference
+    body["entry"][0]["resource"]["related"][0]["claim"] = {"identifier": {"value": PRIOR}}
+
+    response = post(token_client(riverside), "submit", body)
+
+    assert response.status_code == 200, response.content
+    assert claim_response(response)["preAuthRef"] == case.reference
+    assert len(answers(case)) == 1
