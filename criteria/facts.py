@@ -69,3 +69,17 @@ class Facts:
     # Hemgenix approvals already on file for this member (any clinic), excluding this
     # request; denied or withdrawn requests do not count. Supplied by the caller.
     active_approvals_on_file: int | None = None
+
+
+# The yes/no facts (each Facts field typed bool | None), for readers and rules that treat them
+# alike.
+FLAG_FIELDS = (
+    "on_fix_prophylaxis",
+    "life_threatening_hemorrhage",
+    "repeated_serious_spontaneous_bleeding",
+    "fix_inhibitor_history",
+    "hepatitis_b_active",
+    "hepatitis_c_active",
+    "prior_hemophilia_b_gene_therapy",
+    "other_gene_therapy_under_consideration",
+)

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from criteria.facts import Facts, ImagingResult, LabResult
+from criteria.facts import FLAG_FIELDS, Facts, ImagingResult, LabResult
 
 T = TypeVar("T")
 
@@ -69,16 +69,6 @@ FACT_FIELDS = (
 )
 LAB_FIELDS = ("code", "value", "unit", "date", "source")
 IMAGING_FIELDS = ("kind", "date", "findings", "source")
-BOOL_FIELDS = (
-    "on_fix_prophylaxis",
-    "life_threatening_hemorrhage",
-    "repeated_serious_spontaneous_bleeding",
-    "fix_inhibitor_history",
-    "hepatitis_b_active",
-    "hepatitis_c_active",
-    "prior_hemophilia_b_gene_therapy",
-    "other_gene_therapy_under_consideration",
-)
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -328,7 +318,7 @@ def _read(r: _Reader, data: Mapping[str, Any]) -> Facts | None:
         "hiv_status": r.choice(data, "hiv_status", HIV_STATUSES),
         "active_approvals_on_file": r.integer(data, "active_approvals_on_file", MAX_APPROVALS),
     }
-    values.update({name: r.flag(data, name) for name in BOOL_FIELDS})
+    values.update({name: r.flag(data, name) for name in FLAG_FIELDS})
     if evaluation_date is None:
         return None
     return Facts(evaluation_date=evaluation_date, **values)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from criteria.facts import Facts, ImagingResult, LabResult
+from criteria.facts import FLAG_FIELDS, Facts, ImagingResult, LabResult
 from criteria.policy import Outcome, Policy
 from criteria.results import Evidence, Status, new_evidence
 
@@ -79,16 +79,7 @@ def _flag(field: str, value: bool) -> Evidence:
 
 _FLAGS: dict[tuple[str, bool], Evidence] = {
     (field, value): new_evidence(field, str(value).lower())
-    for field in (
-        "on_fix_prophylaxis",
-        "life_threatening_hemorrhage",
-        "repeated_serious_spontaneous_bleeding",
-        "fix_inhibitor_history",
-        "hepatitis_b_active",
-        "hepatitis_c_active",
-        "prior_hemophilia_b_gene_therapy",
-        "other_gene_therapy_under_consideration",
-    )
+    for field in FLAG_FIELDS
     for value in (True, False)
 }
 

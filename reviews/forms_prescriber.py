@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.validators import validate_npi
-from criteria.io import BOOL_FIELDS, FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
+from criteria.facts import FLAG_FIELDS
+from criteria.io import FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
 from criteria.registry import POLICIES
 
 from . import services
@@ -122,8 +123,6 @@ PLAIN_FACTS = (
     "inhibitor_test_date",
     "hiv_status",
 )
-# Yes / no / not known yet: the engine's own list of true/false facts.
-FLAG_FACTS = BOOL_FIELDS
 LAB_PARTS = ("value", "unit", "date", "source")
 IMAGING_PARTS = ("date", "findings", "source")
 # What a clinic records about a patient (the API's patient shape too).
@@ -159,7 +158,7 @@ def facts_from_cleaned(data: Mapping[str, Any]) -> dict[str, Any]:
     if "diagnosis_code" in facts:
         facts["diagnosis_code"] = facts["diagnosis_code"].upper()
     facts.update(
-        {name: TRI_VALUES[data[name]] for name in FLAG_FACTS if data.get(name) in TRI_VALUES}
+        {name: TRI_VALUES[data[name]] for name in FLAG_FIELDS if data.get(name) in TRI_VALUES}
     )
     labs = [
         {"code": code, **_parts(data, prefix, LAB_PARTS)}
@@ -189,7 +188,7 @@ def initial_from_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     the one the engine uses.
     """
     initial = {name: facts[name] for name in PLAIN_FACTS if _given(facts.get(name))}
-    for name in FLAG_FACTS:
+    for name in FLAG_FIELDS:
         if isinstance(facts.get(name), bool):
             initial[name] = "yes" if facts[name] else "no"
     for code, item in _latest(facts.get("labs"), "code").items():
@@ -233,7 +232,7 @@ def field_for_fact(path: str, facts: Mapping[str, Any]) -> str | None:
         kinds = LABS if group == "labs" else IMAGING
         prefix = kinds.get(str(item.get("code" if group == "labs" else "kind")))
         return f"{prefix}_{part}" if prefix else None
-    return path if path in PLAIN_FACTS or path in FLAG_FACTS else None
+    return path if path in PLAIN_FACTS or path in FLAG_FIELDS else None
 
 
 def fact_error_message(path: str, message: str) -> str:

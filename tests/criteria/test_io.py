@@ -1,6 +1,7 @@
 """Reading facts from JSON: every error is caught, collected, and names its field."""
 
 import copy
+import dataclasses
 import json
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from criteria import Facts, FactsValidationError, facts_from_dict, facts_from_json, facts_to_dict
+from criteria.facts import FLAG_FIELDS
 from tests.criteria.factories import COMPLETE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "criteria" / "schema" / "examples"
@@ -192,3 +194,8 @@ def test_it_does_not_change_the_document_it_reads() -> None:
     before = copy.deepcopy(document)
     facts_from_dict(document)
     assert document == before
+
+
+def test_its_yes_no_facts_are_exactly_the_facts_typed_bool() -> None:
+    typed_bool = {f.name for f in dataclasses.fields(Facts) if f.type == "bool | None"}
+    assert set(FLAG_FIELDS) == typed_bool
