@@ -1,34 +1,18 @@
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.models import User
 from reviews import services
 from reviews.models import Case, Patient
 from tests.conftest import client_for
 from tests.fhir.support import claim_response, claim_update, example, post
+from tests.threads import race
 
 
 def send_at_once(user: User, body: dict[str, Any], times: int = 4) -> list[Any]:
     clients = [client_for(user) for _ in range(times)]
-    start = threading.Barrier(len(clients))
-    answers: list[Any] = []
-
-    def send(client: Any) -> None:
-        try:
-            start.wait()
-            answers.append(post(client, "submit", body))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return answers
+    return race(*(lambda client=client: post(client, "submit", body) for client in clients))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,6 @@ authorizations per member); one decision per case is the row lock's.
 
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from django.db import connection, transaction
@@ -16,31 +15,9 @@ from reviews import services
 from reviews.models import Authorization, Case, CaseEvent, Decision, Status
 from reviews.workflow import TransitionError
 from tests.factories import make_case, make_patient
+from tests.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls: Callable[[], object]) -> list[object]:
-    """Run the calls in parallel threads released by one barrier; each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive(), "a racing thread hung"
-    return results
 
 
 def _same_member_cases(

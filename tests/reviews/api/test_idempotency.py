@@ -1,15 +1,15 @@
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import User
 from reviews import services
 from reviews.api import idempotency
 from reviews.models import Case, Patient
 from tests.factories import approvable_facts, make_patient
+from tests.threads import race
 
 from .conftest import api_for, new_request
 
@@ -65,28 +65,6 @@ def test_it_leaves_nothing_of_a_refused_keyed_request(riverside: User) -> None:
     assert good.status_code == 201
 
 
-def in_threads(*jobs: Callable[[], Any]) -> list[Any]:
-    """Run the jobs at once, each in its own thread with its own database connection."""
-    results: list[Any] = [None] * len(jobs)
-    start = threading.Barrier(len(jobs))
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[index] = job()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_loses_a_race_gracefully_to_an_uncommitted_twin(riverside: User) -> None:
     """The second request looks for the key while the first has inserted but not committed, so
@@ -122,7 +100,7 @@ def test_it_loses_a_race_gracefully_to_an_uncommitted_twin(riverside: User) -> N
 
         return idempotency.run_once(riverside, key, create_second)
 
-    (case_a, created_a), (case_b, created_b) = in_threads(first, second)
+    (case_a, created_a), (case_b, created_b) = race(first, second)
     assert calls == ["first", "second"]  # both really tried to insert
     assert (created_a, created_b) == (True, False)
     assert case_a.pk == case_b.pk
@@ -136,7 +114,7 @@ def test_it_makes_one_case_of_two_identical_requests_at_once(riverside: User) ->
     def post(client: Any) -> Any:
         return client.post("/api/cases/", new_request(), format="json", HTTP_IDEMPOTENCY_KEY="twin")
 
-    responses = in_threads(lambda: post(client_a), lambda: post(client_b))
+    responses = race(lambda: post(client_a), lambda: post(client_b))
     assert not [r for r in responses if isinstance(r, Exception)], responses
     assert sorted(r.status_code for r in responses) == [200, 201]
     assert responses[0].json()["id"] == responses[1].json()["id"]
