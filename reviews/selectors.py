@@ -102,7 +102,7 @@ QUEUE_SORTS: dict[str, tuple[OrderBy | str, ...]] = {
 def with_effective_due(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Annotate effective_due: the due time as the clock stands now. While a pended case's clock
     is paused, its due time moves forward with the wall clock (the pause is added back on the
-    clinic's answer, see services._resume_clock)."""
+    clinic's answer, see services.drafting._resume_clock)."""
     return qs.annotate(
         effective_due=SqlCase(
             When(

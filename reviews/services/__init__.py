@@ -1,0 +1,93 @@
+"""Every write to a case, by concern. Each write locks the row, asks reviews.workflow whether the
+move is allowed, saves only the fields it changed, writes one CaseEvent (and its audit row) and
+queues background work after the commit.
+
+Views, the REST API and the FHIR door call these and never set a status themselves; they import
+from this package, never from its modules, so a module can move without touching a door.
+
+    errors      the refusals (one base, ServiceError)
+    base        the event and audit row, row locks, role and workflow checks
+    evaluation  the engine's input for a case and the checklist it gives
+    patients    a clinic's record of a member
+    intake      filing a request through any door: match or add the patient, file, submit
+    drafting    the clinic's side: drafts, submit, answer a request for information, withdraw
+    documents   attachments
+    review      the reviewer's moves and rulings on checklist lines
+    decisions   approve and deny
+"""
+
+from ..workflow import TransitionError
+from .base import record_event
+from .decisions import case_approve, case_deny
+from .documents import ALLOWED_TYPES, EXTENSIONS, document_attach, sniff_content_type
+from .drafting import (
+    DETAIL_FIELDS,
+    case_answer_rfi,
+    case_create,
+    case_file,
+    case_revise,
+    case_submit,
+    case_update_draft,
+    case_withdraw,
+)
+from .errors import FactsInvalid, LifetimeLimitReached, NotAllowed, ServiceError
+from .evaluation import (
+    PORTAL_FACTS,
+    active_approvals_for,
+    evaluate_case,
+    evaluate_facts,
+    facts_document,
+    refuse_portal_facts,
+    validate_facts,
+)
+from .patients import patient_create, patient_get_or_create
+from .review import (
+    case_assign,
+    case_claim,
+    case_escalate,
+    case_pend,
+    case_release,
+    checklist_override,
+    effective_overrides,
+    effective_statuses,
+)
+
+__all__ = [
+    "ALLOWED_TYPES",
+    "DETAIL_FIELDS",
+    "EXTENSIONS",
+    "PORTAL_FACTS",
+    "FactsInvalid",
+    "LifetimeLimitReached",
+    "NotAllowed",
+    "ServiceError",
+    "TransitionError",
+    "active_approvals_for",
+    "case_answer_rfi",
+    "case_approve",
+    "case_assign",
+    "case_claim",
+    "case_create",
+    "case_deny",
+    "case_escalate",
+    "case_file",
+    "case_pend",
+    "case_release",
+    "case_revise",
+    "case_submit",
+    "case_update_draft",
+    "case_withdraw",
+    "checklist_override",
+    "document_attach",
+    "effective_overrides",
+    "effective_statuses",
+    "evaluate_case",
+    "evaluate_facts",
+    "facts_document",
+    "patient_create",
+    "patient_get_or_create",
+    "record_event",
+    "refuse_portal_facts",
+    "sniff_content_type",
+    "validate_facts",
+]

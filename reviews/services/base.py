@@ -1,0 +1,91 @@
+"""What every write shares: the event and audit row, the row lock, the role checks, the
+workflow check, case references and queueing Celery work after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Role, User
+from audit.log import record as audit_record
+from audit.policy import current_policy_settings
+
+from .. import outbox
+from ..models import (
+    Case,
+    CaseEvent,
+    Status,
+)
+from ..workflow import check_move
+from .errors import NotAllowed
+
+
+def record_event(
+    case: Case,
+    actor: User | None,
+    action: str,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        actor_role=actor.role if actor else "system",
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail=dict(detail or {}),
+    )
+    # The same transaction writes the audit row: both exist or neither does.
+    audit_record(
+        action=f"case.{action}",
+        actor=actor,
+        case=case,
+        detail={"from": from_status, "to": to_status, "reason": reason, **event.detail},
+    )
+    return event
+
+
+def _locked(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+def _require_clinic(actor: User, organization_id: int) -> None:
+    if actor.role != Role.PRESCRIBER or actor.organization_id != organization_id:
+        raise NotAllowed("Only staff of the requesting clinic may do this.")
+
+
+def _require_reviewer(actor: User) -> None:
+    if actor.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR):
+        raise NotAllowed("Only pharmacist reviewers and medical directors may do this.")
+
+
+def _move(case: Case, actor: User, action: str) -> tuple[str, Status]:
+    """Check the move against the workflow table; returns (from, to)."""
+    move = check_move(case.status, action, actor.role)
+    return case.status, move.to
+
+
+def _next_reference() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('reviews_case_reference_seq')")
+        row = cursor.fetchone()
+    assert row is not None
+    return f"PA-{timezone.localdate():%Y}-{row[0]:06d}"
+
+
+def _clock_hours(urgency: str) -> int:
+    return current_policy_settings().clock_hours(urgency)
+
+
+def _on_commit(task_name: str, *args: Any) -> None:
+    """Queue a Celery task through the outbox: sent after the commit, or later by the relay."""
+    outbox.enqueue(f"reviews.{task_name}", *args)

@@ -1,0 +1,176 @@
+"""Decisions: approve (the one lifetime authorization) or deny, with the snapshot of the facts
+they were made on, and the letter queued after the commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from audit.policy import current_policy_settings
+
+from ..models import (
+    Authorization,
+    Case,
+    Decision,
+    Status,
+)
+from ..workflow import Action
+from .base import (
+    _locked,
+    _on_commit,
+    record_event,
+)
+from .errors import LifetimeLimitReached, NotAllowed, ServiceError
+from .evaluation import (
+    active_approvals_for,
+    facts_document,
+)
+from .review import (
+    _reviewer_move,
+    effective_statuses,
+)
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {
+        "facts": facts_document(case, on=timezone.localdate(case.submitted_at)),
+        "checklist": case.checklist,
+        "policy_id": case.policy_id,
+        "recommendation": case.recommendation,
+        "overrides": [
+            {
+                "criterion": o.criterion_id,
+                "engine": o.engine_status,
+                "ruling": o.status,
+                "reason": o.reason,
+                "by": o.actor.username,
+                "at": o.created_at.isoformat(),
+            }
+            for o in case.overrides.select_related("actor")
+        ],
+        "documents": [
+            {"id": d.pk, "kind": d.kind, "name": d.original_name, "sha256": d.sha256}
+            for d in case.documents.all()
+        ],
+        # The operating rules in force when the decision was made (clock, validity, appeal).
+        "policy_settings": current_policy_settings().as_dict(),
+    }
+
+
+@transaction.atomic
+def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
+    """Approve and issue the one lifetime authorization; PostgreSQL refuses a second.
+
+    Every checklist line must stand met, by the engine or by a reviewer's recorded ruling: the
+    recommendation informs the reviewer and never decides by itself, in either direction.
+    """
+    case = _locked(case)
+    from_status, to_status = _reviewer_move(case, actor, Action.APPROVE)
+    now = timezone.now()
+    # Re-checked at decision time: another clinic's case may have been approved meanwhile.
+    if active_approvals_for(case.member_id, excluding=case):
+        raise LifetimeLimitReached(_lifetime_message(case))
+    if unmet := [c for c, status in effective_statuses(case).items() if status != "met"]:
+        raise ServiceError(
+            f"Every criterion must be met to approve; not met or unknown: {', '.join(unmet)}. "
+            "Override a line with the evidence that settles it, or pend or deny the case. "
+            "Nothing was changed."
+        )
+    decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], now)
+    today = timezone.localdate(now)
+    try:
+        with transaction.atomic():
+            Authorization.objects.create(
+                case=case,
+                member_id=case.member_id,
+                number=f"HGX-{case.reference.removeprefix('PA-')}",
+                valid_from=today,
+                valid_to=today + timedelta(days=current_policy_settings().authorization_valid_days),
+                policy_id=case.policy_id,
+            )
+    except IntegrityError as exc:
+        raise LifetimeLimitReached(_lifetime_message(case)) from exc
+    _close(case, actor, from_status, to_status, now, reason, decision)
+    return decision
+
+
+def _lifetime_message(case: Case) -> str:
+    return (
+        f"Member {case.member_id} already has an approved Hemgenix authorization on file. The "
+        "policy allows one infusion per lifetime, so this case cannot be approved; nothing was "
+        "changed."
+    )
+
+
+@transaction.atomic
+def case_deny(*, actor: User, case: Case, failed_criteria: list[str], reason: str) -> Decision:
+    """Deny on criteria that stand not met or unknown, with a reason in plain words."""
+    case = _locked(case)
+    from_status, to_status = _reviewer_move(case, actor, Action.DENY)
+    if (
+        current_policy_settings().denial_requires_medical_director
+        and actor.role != Role.MEDICAL_DIRECTOR
+    ):
+        raise NotAllowed("Denials are made by the medical director; escalate the case instead.")
+    statuses = effective_statuses(case)
+    failed = [c for c in dict.fromkeys(failed_criteria) if c]
+    if not failed:
+        raise ServiceError("Choose at least one criterion the request fails.")
+    if unknown := [c for c in failed if c not in statuses]:
+        raise ServiceError(f"Unknown criteria: {', '.join(unknown)}.")
+    if met := [c for c in failed if statuses[c] == "met"]:
+        raise ServiceError(
+            f"These lines stand met: {', '.join(met)}. Override a line with the evidence first "
+            "if it is in fact not met."
+        )
+    if not reason.strip():
+        raise ServiceError("A denial needs a plain-language reason for the patient and clinic.")
+    now = timezone.now()
+    decision = _decide(case, actor, Decision.Outcome.DENIED, reason, failed, now)
+    _close(case, actor, from_status, to_status, now, reason, decision)
+    return decision
+
+
+def _decide(
+    case: Case, actor: User, outcome: str, reason: str, failed: list[str], now: Any
+) -> Decision:
+    return Decision.objects.create(
+        case=case,
+        outcome=outcome,
+        decided_by=actor,
+        reason=reason,
+        failed_criteria=failed,
+        snapshot=_snapshot(case),
+    )
+
+
+def _close(
+    case: Case,
+    actor: User,
+    from_status: str,
+    to_status: Status,
+    now: Any,
+    reason: str,
+    decision: Decision,
+) -> None:
+    case.status = to_status
+    case.decided_at = now
+    fields = ["status", "decided_at", "updated_at"]
+    if case.clock_paused_at is not None:
+        case.clock_paused_at = None
+        fields.append("clock_paused_at")
+    case.save(update_fields=fields)
+    record_event(
+        case,
+        actor,
+        "approve" if to_status == Status.APPROVED else "deny",
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail={"decision_id": decision.pk, "failed_criteria": decision.failed_criteria},
+    )
+    _on_commit("generate_letter", decision.pk)

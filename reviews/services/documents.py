@@ -1,0 +1,97 @@
+"""Documents a clinic attaches to a case: the content decides the type, not the name."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from accounts.models import User
+
+from ..models import (
+    Case,
+    Document,
+    Status,
+)
+from ..workflow import TransitionError
+from .base import (
+    _locked,
+    _require_clinic,
+    record_event,
+)
+from .errors import ServiceError
+
+ALLOWED_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    return next((kind for magic, kind in ALLOWED_TYPES.items() if head.startswith(magic)), None)
+
+
+@transaction.atomic
+def document_attach(
+    *,
+    actor: User,
+    case: Case,
+    upload: UploadedFile,
+    kind: str,
+    supports: Iterable[str] = (),
+) -> Document:
+    """Store a lab or imaging report; the content decides the type, not the file's name."""
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    if case.status not in (Status.DRAFT, Status.PENDED):
+        raise TransitionError(
+            "Documents can be added to a draft or in answer to a request for information."
+        )
+    content_type = _check_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = Document(
+        case=case,
+        kind=kind,
+        supports=sorted(set(supports)),
+        original_name=(upload.name or "document")[-255:],
+        content_type=content_type,
+        size=upload.size or 0,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    document.file.save("upload", upload, save=False)
+    document.save()
+    record_event(
+        case,
+        actor,
+        "document_added",
+        detail={"document_id": document.pk, "kind": kind, "name": document.original_name},
+    )
+    return document
+
+
+def _check_upload(upload: UploadedFile) -> str:
+    limit = int(settings.DOCUMENT_MAX_BYTES)
+    if not upload.size:
+        raise ServiceError("The file is empty.")
+    if upload.size > limit:
+        raise ServiceError(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type is None:
+        raise ServiceError("Only PDF, PNG and JPEG files are accepted; this file is none of them.")
+    name = (upload.name or "").lower()
+    if not name.endswith(EXTENSIONS[content_type]):
+        raise ServiceError(
+            f"The file's name does not match its content ({content_type}); rename it and try again."
+        )
+    return content_type

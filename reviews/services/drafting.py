@@ -1,0 +1,209 @@
+"""The clinic's side of a case: drafts, submitting, answering a request for information,
+withdrawing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from ..models import (
+    Case,
+    Patient,
+    Status,
+    Urgency,
+)
+from ..workflow import Action, TransitionError
+from .base import (
+    _clock_hours,
+    _locked,
+    _move,
+    _next_reference,
+    _require_clinic,
+    record_event,
+)
+from .errors import ServiceError
+from .evaluation import (
+    _store_evaluation,
+    evaluate_case,
+    validate_facts,
+)
+
+DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User,
+    patient: Patient,
+    urgency: str = Urgency.STANDARD,
+    expedite_reason: str = "",
+    facts: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    **details: Any,
+) -> Case:
+    """A new draft request for one of the clinic's patients."""
+    _require_clinic(actor, patient.organization_id)
+    _check_urgency(urgency, expedite_reason)
+    facts = dict(facts or {})
+    validate_facts(facts)
+    case = Case.objects.create(
+        reference=_next_reference(),
+        organization_id=patient.organization_id,
+        patient=patient,
+        member_id=patient.member_id,
+        urgency=urgency,
+        expedite_reason=expedite_reason,
+        facts=facts,
+        created_by=actor,
+        idempotency_key=idempotency_key,
+        **{k: v for k, v in details.items() if k in DETAIL_FIELDS},
+    )
+    record_event(case, actor, "created", to_status=Status.DRAFT)
+    return case
+
+
+def _check_urgency(urgency: str, expedite_reason: str) -> None:
+    if urgency not in Urgency.values:
+        raise ServiceError(f"Urgency must be one of {', '.join(Urgency.values)}.")
+    if urgency == Urgency.EXPEDITED and not expedite_reason.strip():
+        raise ServiceError(
+            "An expedited request needs the reason waiting the standard time could "
+            "seriously jeopardize the patient's life, health or function."
+        )
+
+
+@transaction.atomic
+def case_update_draft(
+    *,
+    actor: User,
+    case: Case,
+    facts: Mapping[str, Any],
+    urgency: str,
+    expedite_reason: str = "",
+    **details: Any,
+) -> Case:
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    if case.status != Status.DRAFT:
+        raise TransitionError(
+            "This request was submitted and is frozen; changes go through an answer to a "
+            "request for information."
+        )
+    _check_urgency(urgency, expedite_reason)
+    validate_facts(facts)
+    case.facts = dict(facts)
+    case.urgency = urgency
+    case.expedite_reason = expedite_reason
+    for name in DETAIL_FIELDS:
+        if name in details:
+            setattr(case, name, details[name])
+    case.save(update_fields=["facts", "urgency", "expedite_reason", *DETAIL_FIELDS, "updated_at"])
+    record_event(case, actor, "draft_saved", from_status=Status.DRAFT, to_status=Status.DRAFT)
+    return case
+
+
+@transaction.atomic
+def case_submit(*, actor: User, case: Case) -> Case:
+    """Freeze the request, store its auto-evaluated checklist and start the review clock."""
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    from_status, to_status = _move(case, actor, Action.SUBMIT)
+    now = timezone.now()
+    evaluation = evaluate_case(case, on=timezone.localdate(now))
+    fields = _store_evaluation(case, evaluation)
+    case.status = to_status
+    case.submitted_at = now
+    case.due_at = now + timedelta(hours=_clock_hours(case.urgency))
+    case.save(update_fields=[*fields, "status", "submitted_at", "due_at", "updated_at"])
+    record_event(
+        case,
+        actor,
+        Action.SUBMIT,
+        from_status=from_status,
+        to_status=to_status,
+        detail={"policy_id": case.policy_id, "recommendation": case.recommendation},
+    )
+    return case
+
+
+@transaction.atomic
+def case_answer_rfi(
+    *, actor: User, case: Case, facts: Mapping[str, Any] | None = None, note: str = ""
+) -> Case:
+    """The clinic's answer to a pend: new facts (merged over the old) and/or a note."""
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    from_status, to_status = _move(case, actor, Action.ANSWER)
+    rfi = case.rfis.filter(answered_at__isnull=True).first()
+    if not facts and not note.strip():
+        raise ServiceError("Give the requested information or a note explaining it.")
+    merged = {**case.facts, **(facts or {})}
+    validate_facts(merged)
+    changed = sorted(k for k in (facts or {}) if case.facts.get(k) != merged[k])
+    case.facts = merged
+    now = timezone.now()
+    fields = _store_evaluation(case, evaluate_case(case, on=timezone.localdate(case.submitted_at)))
+    fields += _resume_clock(case, now)
+    if case.assigned_to_id is None:
+        to_status = Status.SUBMITTED  # released while pended: back to the shared queue
+    case.status = to_status
+    case.save(update_fields=[*fields, "facts", "status", "updated_at"])
+    if rfi is not None:
+        rfi.answered_by = actor
+        rfi.answered_at = now
+        rfi.answer_note = note
+        rfi.save(update_fields=["answered_by", "answered_at", "answer_note"])
+    record_event(
+        case,
+        actor,
+        Action.ANSWER,
+        from_status=from_status,
+        to_status=to_status,
+        reason=note,
+        detail={"changed_facts": changed, "recommendation": case.recommendation},
+    )
+    return case
+
+
+def _resume_clock(case: Case, now: Any) -> list[str]:
+    if case.clock_paused_at is None or case.due_at is None:
+        return []
+    case.due_at += now - case.clock_paused_at
+    case.clock_paused_at = None
+    return ["due_at", "clock_paused_at"]
+
+
+@transaction.atomic
+def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
+    case = _locked(case)
+    _require_clinic(actor, case.organization_id)
+    from_status, to_status = _move(case, actor, Action.WITHDRAW)
+    case.status = to_status
+    case.assigned_to = None
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    record_event(
+        case, actor, Action.WITHDRAW, from_status=from_status, to_status=to_status, reason=reason
+    )
+    return case
+
+
+@transaction.atomic
+def case_file(*, actor: User, patient: Patient, submit: bool = False, **fields: Any) -> Case:
+    """Create a request and, if asked, submit it in the same transaction: a submit the policy
+    engine refuses leaves no draft behind."""
+    case = case_create(actor=actor, patient=patient, **fields)
+    return case_submit(actor=actor, case=case) if submit else case
+
+
+@transaction.atomic
+def case_revise(*, actor: User, case: Case, submit: bool = False, **fields: Any) -> Case:
+    """Save a draft's changes and, if asked, submit it: both happen or neither does."""
+    case = case_update_draft(actor=actor, case=case, **fields)
+    return case_submit(actor=actor, case=case) if submit else case

@@ -1,0 +1,110 @@
+"""The criteria engine's input for a case (the clinic's facts plus what the portal knows itself)
+and the checklist it gives; evaluating saves nothing by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from criteria import evaluate
+from criteria.io import FactsValidationError, facts_from_dict
+
+from ..models import (
+    Authorization,
+    Case,
+    Patient,
+)
+from .errors import FactsInvalid
+
+
+def active_approvals_for(member_id: str, *, excluding: Case | None = None) -> int:
+    qs = Authorization.objects.filter(member_id=member_id, state=Authorization.State.ACTIVE)
+    if excluding is not None:
+        qs = qs.exclude(case=excluding)
+    return qs.count()
+
+
+def facts_document(case: Case, *, on: date | None = None) -> dict[str, Any]:
+    """The engine's input for a case: the clinic's facts plus the patient record and the
+    approvals already on file for the member (from any clinic)."""
+    return {
+        **case.facts,
+        "evaluation_date": (on or timezone.localdate()).isoformat(),
+        **_patient_facts(case.patient, case.member_id, excluding=case),
+    }
+
+
+def evaluate_case(case: Case, *, on: date | None = None) -> dict[str, Any]:
+    return _evaluate_document(facts_document(case, on=on))
+
+
+def _patient_facts(
+    patient: Patient, member_id: str, *, excluding: Case | None = None
+) -> dict[str, Any]:
+    """The facts the portal supplies from its own records, never taken from the clinic."""
+    return {
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "sex_assigned_at_birth": patient.sex_assigned_at_birth,
+        "active_approvals_on_file": active_approvals_for(member_id, excluding=excluding),
+    }
+
+
+def _evaluate_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        facts = facts_from_dict(document)
+    except FactsValidationError as exc:
+        raise FactsInvalid(list(exc.errors)) from exc
+    return evaluate(facts).to_dict()
+
+
+def validate_facts(data: Mapping[str, Any]) -> None:
+    """Check clinic-supplied facts in isolation (dates relative to today)."""
+    probe = {**data, "evaluation_date": timezone.localdate().isoformat()}
+    try:
+        facts_from_dict(probe)
+    except FactsValidationError as exc:
+        raise FactsInvalid(list(exc.errors)) from exc
+
+
+def _store_evaluation(case: Case, evaluation: dict[str, Any]) -> list[str]:
+    case.checklist = evaluation
+    case.policy_id = evaluation["policy_id"]
+    case.recommendation = evaluation["recommendation"]
+    return ["checklist", "policy_id", "recommendation"]
+
+
+# --- prescriber portal and API (issue 4) ------------------------------------------------------
+
+# Facts the portal supplies itself (from the patient record, the clock and the authorizations on
+# file); a clinic's facts may not carry them.
+PORTAL_FACTS = (
+    "evaluation_date",
+    "date_of_birth",
+    "sex_assigned_at_birth",
+    "active_approvals_on_file",
+)
+
+
+def evaluate_facts(
+    *, patient: Patient | None, facts: Mapping[str, Any], on: date | None = None
+) -> dict[str, Any]:
+    """The checklist a clinic's unsaved facts would get for this patient; saves nothing.
+
+    Used for the live preview and to check a request before anything is written. The patient
+    may be unsaved (a new patient from the API); without one, age and sex stay unknown.
+    """
+    refuse_portal_facts(facts)
+    document = {**facts, "evaluation_date": (on or timezone.localdate()).isoformat()}
+    if patient is not None:
+        document.update(_patient_facts(patient, patient.member_id))
+    return _evaluate_document(document)
+
+
+def refuse_portal_facts(facts: Mapping[str, Any]) -> None:
+    if given := [key for key in PORTAL_FACTS if key in facts]:
+        raise FactsInvalid(
+            [(key, f"{key}: is set by the portal, not by the clinic") for key in given]
+        )

@@ -1,0 +1,206 @@
+"""The reviewer's moves on an open case: claim, assign, release, pend, escalate, and rulings on
+checklist lines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from audit.policy import current_policy_settings
+
+from ..models import (
+    Case,
+    ChecklistOverride,
+    RequestForInformation,
+    Status,
+)
+from ..workflow import Action, TransitionError, check_holder
+from .base import (
+    _locked,
+    _move,
+    _require_reviewer,
+    record_event,
+)
+from .errors import ServiceError
+
+
+def _reviewer_move(case: Case, actor: User, action: str) -> tuple[str, Status]:
+    """Role, workflow-table and holder checks for a reviewer's move; returns (from, to).
+
+    A claim on an open case someone holds says who holds it (the usual race between two
+    reviewers); every other refusal reads from the table first, so a decided case always answers
+    "already decided".
+    """
+    _require_reviewer(actor)
+    if action == Action.CLAIM and case.is_open:
+        _check_holder(case, actor, action)
+    from_status, to_status = _move(case, actor, action)
+    _check_holder(case, actor, action)
+    return from_status, to_status
+
+
+def _check_holder(case: Case, actor: User, action: str) -> None:
+    holder = case.assigned_to if case.assigned_to_id is not None else None
+    check_holder(
+        action,
+        role=actor.role,
+        actor_id=actor.pk,
+        holder_id=case.assigned_to_id,
+        holder_name=holder.display_name if holder is not None else "",
+    )
+
+
+def _reassign(
+    case: Case, actor: User, action: str, holder: User | None, reason: str, **detail: Any
+) -> Case:
+    """Claim, assign and release: only who holds the case changes (and maybe the status)."""
+    from_status, to_status = _reviewer_move(case, actor, action)
+    previous = case.assigned_to_id
+    case.status = to_status
+    case.assigned_to = holder
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    record_event(
+        case,
+        actor,
+        action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail={"assigned_to": getattr(holder, "username", None), "previous": previous, **detail},
+    )
+    return case
+
+
+@transaction.atomic
+def case_claim(*, actor: User, case: Case, reason: str = "") -> Case:
+    return _reassign(_locked(case), actor, Action.CLAIM, actor, reason)
+
+
+@transaction.atomic
+def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") -> Case:
+    case = _locked(case)
+    _require_reviewer(actor)
+    if reviewer.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR) or not reviewer.is_active:
+        raise ServiceError("Cases can only be assigned to an active reviewer.")
+    if case.status == Status.ESCALATED and reviewer.role != Role.MEDICAL_DIRECTOR:
+        raise ServiceError("An escalated case can only be assigned to a medical director.")
+    if case.assigned_to_id == reviewer.pk and case.is_open:
+        raise ServiceError(f"{reviewer.display_name} already has this case; nothing was changed.")
+    return _reassign(case, actor, Action.ASSIGN, reviewer, reason)
+
+
+@transaction.atomic
+def case_release(*, actor: User, case: Case, reason: str = "") -> Case:
+    return _reassign(_locked(case), actor, Action.RELEASE, None, reason)
+
+
+@transaction.atomic
+def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -> Case:
+    """Ask the clinic for information; the clock pauses if the policy setting says so."""
+    case = _locked(case)
+    from_status, to_status = _reviewer_move(case, actor, Action.PEND)
+    items = [item.strip() for item in items if item.strip()]
+    if not items:
+        raise ServiceError("List at least one item of information the clinic must provide.")
+    now = timezone.now()
+    case.status = to_status
+    case.ever_pended = True
+    fields = ["status", "ever_pended", "updated_at"]
+    if case.assigned_to_id is None:
+        # A director pending an escalated case gets the answer back.
+        case.assigned_to = actor
+        fields.append("assigned_to")
+    if current_policy_settings().clock_pauses_while_pended:
+        case.clock_paused_at = now
+        fields.append("clock_paused_at")
+    case.save(update_fields=fields)
+    RequestForInformation.objects.create(
+        case=case, requested_by=actor, items=items, message=message
+    )
+    record_event(
+        case,
+        actor,
+        Action.PEND,
+        from_status=from_status,
+        to_status=to_status,
+        reason=message,
+        detail={"items": items},
+    )
+    return case
+
+
+@transaction.atomic
+def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
+    case = _locked(case)
+    from_status, to_status = _reviewer_move(case, actor, Action.ESCALATE)
+    if not reason.strip():
+        raise ServiceError("Say why the case needs the medical director.")
+    case.status = to_status
+    case.assigned_to = None
+    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    record_event(
+        case, actor, Action.ESCALATE, from_status=from_status, to_status=to_status, reason=reason
+    )
+    return case
+
+
+@transaction.atomic
+def checklist_override(
+    *, actor: User, case: Case, criterion_id: str, status: str, reason: str
+) -> ChecklistOverride:
+    """Record a reviewer's ruling on one line beside the engine's result (never replacing it).
+
+    Whoever may decide the case now may rule on its lines: the same checks as a decision.
+    """
+    case = _locked(case)
+    if case.status not in (Status.IN_REVIEW, Status.ESCALATED):
+        _require_reviewer(actor)
+        raise TransitionError(
+            "Checklist lines can be overridden only while the case is in review or escalated."
+        )
+    _reviewer_move(case, actor, Action.APPROVE)
+    if status not in ChecklistOverride.Ruling.values:
+        raise ServiceError("An override rules a line met or not met.")
+    if not reason.strip():
+        raise ServiceError("An override needs a reason: say what evidence settles the line.")
+    line = next((ln for ln in case.checklist.get("lines", []) if ln["id"] == criterion_id), None)
+    if line is None:
+        raise ServiceError(f"The checklist has no line {criterion_id!r}.")
+    if effective_statuses(case).get(criterion_id) == status:
+        raise ServiceError(f"The line {criterion_id!r} already reads {status.replace('_', ' ')}.")
+    override = ChecklistOverride.objects.create(
+        case=case,
+        criterion_id=criterion_id,
+        engine_status=line["status"],
+        status=status,
+        reason=reason,
+        actor=actor,
+    )
+    record_event(
+        case,
+        actor,
+        "override",
+        reason=reason,
+        detail={"criterion": criterion_id, "engine": line["status"], "ruling": status},
+    )
+    return override
+
+
+def effective_overrides(case: Case) -> dict[str, ChecklistOverride]:
+    """The latest ruling per line (overrides are ordered oldest first)."""
+    return {o.criterion_id: o for o in case.overrides.select_related("actor")}
+
+
+def effective_statuses(
+    case: Case, overrides: Mapping[str, ChecklistOverride] | None = None
+) -> dict[str, str]:
+    """Each line's status as the reviewer stands on it: the latest ruling, else the engine's."""
+    rulings = effective_overrides(case) if overrides is None else overrides
+    return {
+        line["id"]: rulings[line["id"]].status if line["id"] in rulings else line["status"]
+        for line in case.checklist.get("lines", [])
+    }
