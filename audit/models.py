@@ -1,5 +1,5 @@
-"""The append-only audit log (PostgreSQL itself refuses UPDATE and DELETE on it, see 0002) and
-the administrators' policy settings."""
+"""The append-only audit log (PostgreSQL itself refuses UPDATE and DELETE on it, see 0002; the
+application's role may only INSERT and SELECT, see 0006) and the administrators' policy settings."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -40,6 +40,11 @@ class AuditLog(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain (audit/chain.py): PostgreSQL's BEFORE INSERT trigger (migration 0006) sets all
+    # three under a lock, whatever the INSERT says; db_default makes Django read them back.
+    chain_seq = models.BigIntegerField("chain position", db_default=0, editable=False)
+    prev_hash = models.CharField(max_length=64, db_default="", editable=False)
+    row_hash = models.CharField(max_length=64, db_default="", editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -56,6 +61,10 @@ class AuditLog(models.Model):
                 condition=Q(action="auth.login_failed"),
                 name="audit_failed_username",
             ),
+        ]
+        constraints = [
+            # Also the index the trigger reads the chain's head from.
+            models.UniqueConstraint(fields=["chain_seq"], name="audit_chain_seq_unique"),
         ]
 
     def __str__(self) -> str:

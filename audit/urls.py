@@ -9,6 +9,7 @@ urlpatterns = [
     path("log.csv", views.log_csv, name="log_csv"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("metrics/", views.metrics, name="metrics"),
+    path("chain/", views.chain, name="chain"),
     path("metrics.csv", views.metrics_csv, name="metrics_csv"),
     path("decisions.csv", views.decisions_csv, name="decisions_csv"),
 ]

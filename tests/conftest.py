@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from django.db import connection
@@ -103,11 +104,23 @@ def totp_device_for(user: User) -> TOTPDevice:
 
 
 def worker_database_url() -> str:
-    """The URL of the database pytest-django created, for processes outside this one."""
+    """The URL of the database pytest-django created, for processes outside this one: as the
+    application's role, as in ./run and production (the session itself is the owner)."""
     s = connection.settings_dict
-    return f"postgresql://{s['USER']}:{s['PASSWORD']}@/{s['NAME']}?host={s['HOST']}" + (
+    user, password = app_role_credentials()
+    return f"postgresql://{quote(user)}:{quote(password)}@/{s['NAME']}?host={s['HOST']}" + (
         f"&port={s['PORT']}" if s["PORT"] else ""
     )
+
+
+def app_role_credentials() -> tuple[str, str]:
+    """The application's role (./test passes its URL in PA_APP_DATABASE_URL); the session's own
+    user when run on a single external role."""
+    app = urlsplit(os.environ.get("PA_APP_DATABASE_URL", ""))
+    if app.username:
+        return unquote(app.username), unquote(app.password or "")
+    s = connection.settings_dict
+    return s["USER"], s["PASSWORD"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,152 @@
+"""The application's database role, attacked with its own connection (as the portal connects).
+
+The test session is the owner (it migrates and empties tables); PA_APP_DATABASE_URL, set by
+./test, names the application's role, which audit/roles.py granted after migrate.
+"""
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from django.db import connection
+from psycopg import errors
+
+from audit.chain import verify
+from audit.models import AuditLog
+from audit.roles import grant_application_role
+from tests.conftest import app_role_credentials
+
+INSERT = (
+    "INSERT INTO audit_auditlog (at, actor_username, actor_role, action, object_type, object_id, "
+    "user_agent, detail) VALUES (now(), '', 'system', 'test.app', '', '', '', '{}') "
+    "RETURNING id, chain_seq"
+)
+ATTACKS = {
+    "update": "UPDATE audit_auditlog SET action = 'rewritten'",
+    "delete": "DELETE FROM audit_auditlog",
+    "truncate": "TRUNCATE audit_auditlog",
+    "disable trigger": "ALTER TABLE audit_auditlog DISABLE TRIGGER audit_auditlog_append_only",
+    "disable all triggers": "ALTER TABLE audit_auditlog DISABLE TRIGGER ALL",
+    "drop trigger": "DROP TRIGGER audit_auditlog_append_only ON audit_auditlog",
+    "drop chain trigger": "DROP TRIGGER audit_auditlog_chain ON audit_auditlog",
+    "replica mode": "SET session_replication_role = replica",
+    "drop table": "DROP TABLE audit_auditlog",
+    "take ownership": "ALTER TABLE audit_auditlog OWNER TO CURRENT_USER",
+    "replace the hash function": (
+        "CREATE OR REPLACE FUNCTION audit_auditlog_row_hash(r audit_auditlog) RETURNS text "
+        "LANGUAGE sql AS $$ SELECT 'x' $$"
+    ),
+}
+
+
+def app_connection() -> psycopg.Connection:
+    s = connection.settings_dict
+    user, password = app_role_credentials()
+    assert user != s["USER"], "the application's role must not be the session's (owner) role"
+    return psycopg.connect(
+        dbname=s["NAME"],
+        user=user,
+        password=password or None,
+        host=s["HOST"],
+        port=s["PORT"] or None,
+        autocommit=True,
+    )
+
+
+@pytest.fixture
+def app() -> Iterator[psycopg.Connection]:
+    with app_connection() as conn:
+        yield conn
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_it_refuses_the_application_role_every_way_to_rewrite_history(
+    app: psycopg.Connection, attack: str
+) -> None:
+    row_id, position = app.execute(INSERT).fetchone() or (0, 0)
+    assert position == 1  # the application may write rows, and the chain takes them
+
+    with pytest.raises(errors.InsufficientPrivilege):
+        app.execute(ATTACKS[attack])
+
+    assert list(AuditLog.objects.values_list("id", "action")) == [(row_id, "test.app")]
+    assert app.execute("SHOW session_replication_role").fetchone() == ("origin",)
+    assert verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_truncate_even_if_the_privilege_is_granted_by_mistake(
+    app: psycopg.Connection,
+) -> None:
+    app.execute(INSERT)
+    role, _ = app_role_credentials()
+    with connection.cursor() as cursor:
+        cursor.execute(f'GRANT TRUNCATE ON audit_auditlog TO "{role}"')
+    try:
+        with pytest.raises(errors.InsufficientPrivilege, match="TRUNCATE refused"):
+            app.execute("TRUNCATE audit_auditlog")  # the BEFORE TRUNCATE trigger, second wall
+    finally:
+        grant_application_role(role)  # takes the mistaken grant back
+    assert AuditLog.objects.count() == 1
+    assert not privileges(role, "audit_auditlog", "TRUNCATE")
+
+
+def privileges(role: str, table: str, *wanted: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p FROM unnest(%s::text[]) p WHERE has_table_privilege(%s, %s, p)",
+            [list(wanted), role, table],
+        )
+        return [p for (p,) in cursor.fetchall()]
+
+
+def tables() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return [name for (name,) in cursor.fetchall()]
+
+
+def test_it_gives_the_application_role_dml_and_nothing_more(db: None) -> None:
+    role, _ = app_role_credentials()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolsuper, rolcreatedb, rolcreaterole, rolbypassrls, rolreplication "
+            "FROM pg_roles WHERE rolname = %s",
+            [role],
+        )
+        assert cursor.fetchone() == (False, False, False, False, False)
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND pg_has_role(%s, c.relowner, 'USAGE')",
+            [role],
+        )
+        assert cursor.fetchone() == (0,)  # owns nothing, so may ALTER or DROP nothing
+    everything = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+    for table in tables():
+        granted = privileges(role, table, *everything)
+        if table == "audit_auditlog":
+            assert granted == ["SELECT", "INSERT"], table
+        elif table == "django_migrations":
+            assert granted == ["SELECT"], table
+        else:
+            assert granted == ["SELECT", "INSERT", "UPDATE", "DELETE"], table
+
+
+def test_it_grants_the_application_role_tables_that_later_migrations_create(db: None) -> None:
+    role, _ = app_role_credentials()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE later_table (id bigint GENERATED BY DEFAULT AS IDENTITY)")
+        cursor.execute(
+            "SELECT has_sequence_privilege(%s, 'later_table_id_seq', 'USAGE'), "
+            "has_sequence_privilege(%s, 'later_table_id_seq', 'UPDATE')",
+            [role, role],
+        )
+        assert cursor.fetchone() == (True, False)
+
+    assert privileges(role, "later_table", "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE") == [
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+    ]
