@@ -4,18 +4,26 @@ Every attack here runs as the owner role (the test session's), which may switch 
 the chain is what still tells.
 """
 
+import subprocess
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
+from celery.schedules import crontab
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from audit.chain import GENESIS, VERIFIED, verify, verify_and_record
 from audit.log import record
 from audit.models import AuditLog
+from audit.tasks import verify_chain
+from pa_portal.celery import app as celery_app
+from tests.conftest import app_role_credentials, client_for, worker_database_url
 from tests.threads import race
 
 
@@ -220,3 +228,46 @@ def test_it_keeps_one_chain_under_concurrent_writers() -> None:
     result = verify()
     assert result.ok, result.problem
     assert result.rows == len(positions)
+
+
+def test_it_shows_auditors_when_the_chain_was_last_verified_and_what_it_found(
+    auditor: User,
+) -> None:
+    client = client_for(auditor)
+    assert "Not yet verified" in client.get(reverse("audit:chain")).content.decode()
+    _, changed = write(2)
+    verify_and_record()
+    without_triggers(("UPDATE audit_auditlog SET user_agent = 'x' WHERE id = %s", [changed.pk]))
+    verify_and_record()
+
+    page = client.get(reverse("audit:chain"))
+
+    assert page.status_code == 200
+    status = page.content.decode()
+    assert "Broken" in status and f"row {changed.pk} does not match its hash" in status
+    assert [c.detail["ok"] for c in page.context["checks"]] == [False, True]  # newest first
+    assert page.context["last"].detail["ok"] is False
+
+
+def test_it_schedules_the_verification_nightly_in_celery_beat() -> None:
+    entry = celery_app.conf.beat_schedule["audit-verify-chain"]
+
+    assert entry["task"] == "audit.verify_chain"
+    assert entry["schedule"] == crontab(hour=3, minute=17)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_it_verifies_the_chain_in_the_worker_as_the_application_role(
+    celery_worker_process: subprocess.Popen[bytes],
+) -> None:
+    write(3)
+
+    result = verify_chain.delay().get(timeout=30)
+
+    assert result == {"ok": True, "rows": 3, "problem": ""}
+    check = AuditLog.objects.get(action=VERIFIED)
+    assert (check.chain_seq, check.detail["head_seq"]) == (4, 3)
+    # The worker was started on the application's role, not the session's owner role.
+    worker_role = unquote(urlsplit(worker_database_url()).username or "")
+    assert worker_role == app_role_credentials()[0] != connection.settings_dict["USER"]

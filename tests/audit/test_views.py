@@ -15,7 +15,14 @@ from reviews.models import Case
 from tests.conftest import client_for
 from tests.factories import approvable_facts, make_case
 
-PAGES = ["audit:log", "audit:log_csv", "audit:metrics", "audit:metrics_csv", "audit:decisions_csv"]
+PAGES = [
+    "audit:log",
+    "audit:log_csv",
+    "audit:metrics",
+    "audit:metrics_csv",
+    "audit:decisions_csv",
+    "audit:chain",
+]
 
 
 def urls(case: Case) -> list[str]:
