@@ -15,6 +15,9 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("Administration", "admin:index"),
     ],
 }
+# Everyone's own security page (failed log-ins, second factor, API tokens) comes last.
+for _items in NAVIGATION.values():
+    _items.append(("Account", "account"))
 
 
 def home_url_for(role: str) -> str:

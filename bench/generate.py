@@ -21,7 +21,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Organization, Role, User
 from accounts.validators import npi_is_valid
@@ -114,10 +113,8 @@ def make_users(orgs: list[Organization]) -> People:
         for u in created
         if u.role != Role.PRESCRIBER
     )
-    # API tokens for every clinic's staff: the load test submits as them.
-    Token.objects.bulk_create(
-        Token(user=u, key=Token.generate_key()) for u in created if u.role == Role.PRESCRIBER
-    )
+    # API tokens are issued when the load test starts (bench/run.py): only their hashes are
+    # stored, so tokens made here could never be read back.
     clinic_staff: dict[int, list[int]] = {}
     for u in created:
         if u.organization_id is not None:

@@ -141,9 +141,9 @@ def setup_users(
     from django.contrib.sessions.backends.db import SessionStore
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Organization, Role, User
+    from accounts.tokens import issue_token
 
     staff: list[tuple[str, int, int]] = []
     for c in range(clinics):
@@ -152,7 +152,7 @@ def setup_users(
             user = User.objects.create_user(
                 f"clinic{c}-{n}", role=Role.PRESCRIBER, organization=org
             )
-            staff.append((Token.objects.create(user=user).key, c, n))
+            staff.append((issue_token(user, "load test")[1], c, n))
     sessions: list[tuple[str, str]] = []
     for r in range(reviewers):
         user = User.objects.create_user(f"pharm{r}", role=Role.PHARMACIST, credentials="PharmD")

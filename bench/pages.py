@@ -25,9 +25,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Organization, Role, User
+from accounts.tokens import issue_token
 from accounts.two_factor import needs_second_factor
 from reviews.demo import approvable_facts
 from reviews.models import Case, Status
@@ -317,9 +317,10 @@ def submission_body(member_id: str) -> dict[str, Any]:
 
 
 def api_page() -> Page:
-    token = Token.objects.select_related("user").order_by("user__username").first()
-    assert token is not None, "the generator gives clinic staff API tokens"
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    user = User.objects.filter(role=Role.PRESCRIBER).order_by("username").first()
+    assert user is not None, "the generator makes clinic staff"
+    _, token = issue_token(user, "bench pages")
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     run = uuid.uuid4().hex[:8]
 
     def submit(i: int) -> Any:

@@ -117,11 +117,14 @@ def measure_pages(iterations: int) -> tuple[list[Any], list[tuple[Any, Any]]]:
 
 def measure_throughput(seconds: float) -> Any:
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
+    from accounts.models import Role, User
+    from accounts.tokens import issue_token
     from bench.throughput import run_load
 
-    tokens = list(Token.objects.values_list("key", flat=True))
+    # A token for each clinic's staff member, as an integration would hold (stored hashed).
+    staff = User.objects.filter(role=Role.PRESCRIBER).order_by("pk")
+    tokens = [issue_token(user, "bench load")[1] for user in staff]
     connection.close()  # gunicorn's workers get the database to themselves
     log(f"API load: gunicorn, {seconds:.0f} s")
     result = run_load(ROOT, tokens, seconds)

@@ -87,9 +87,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "accounts",
     "reviews",
@@ -160,15 +160,30 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# After 5 failures, lock the address (one client guessing many accounts) and the username (many
-# clients guessing one account) for 15 minutes; an administrator can unlock early
-# (manage.py axes_reset_username / axes_reset_ip).
+# Sign-in throttling (accounts/lockout.py). After 5 failures a username is locked *at that
+# address* for 15 minutes: the guesser is stopped, the owner elsewhere is not (an administrator
+# can unlock early: manage.py axes_reset_username / axes_reset_ip). Across addresses, after 10
+# failures since the last sign-in each further attempt for the username waits 1, 2, 4... seconds
+# (at most 5 minutes) after the latest failure; addresses the owner signed in from are exempt.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# An attempt refused while locked or delayed is not counted: hammering does not extend a wait.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the per-username delay and the owner's list read it
+AXES_HANDLER = "accounts.lockout.PortalAxesHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+LOGIN_USERNAME_DELAY_AFTER = env_int("LOGIN_USERNAME_DELAY_AFTER", 10)
+LOGIN_USERNAME_WINDOW_HOURS = env_int("LOGIN_USERNAME_WINDOW_HOURS", 24)
+LOGIN_DELAY_BASE_SECONDS = 1
+LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 300)
+# Payer staff enrol an authenticator only through an administrator's one-time link.
+ENROLMENT_LINK_HOURS = 24
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# API tokens (accounts/tokens.py): stored hashed, one per device, expire after this many days.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 OTP_TOTP_ISSUER = "Hemgenix PA portal"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -295,7 +310,7 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

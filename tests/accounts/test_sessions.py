@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.sessions import REFRESHED_AT
+from accounts.tokens import issue_token
 from tests.conftest import client_for
 
 LOGIN = reverse(settings.LOGIN_URL)
@@ -88,7 +88,7 @@ def test_it_does_not_bring_back_a_session_after_sign_out(riverside: User) -> Non
 
 def test_it_gives_no_session_to_an_api_client_signed_in_by_token(riverside: User) -> None:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=riverside).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(riverside, 'test')[1]}")
 
     assert client.get("/api/cases/").status_code == 200
 

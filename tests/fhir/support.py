@@ -12,10 +12,10 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tokens import issue_token
 from pas import codes
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -38,10 +38,10 @@ def post(client: Client, operation: str, body: Any, content_type: str = FHIR_JSO
 
 
 def token_client(user: User) -> APIClient:
-    """How an EHR calls: a DRF token, no session."""
+    """How an EHR calls: an API token, no session."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, raw = issue_token(user, "test EHR")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     return client
 
 

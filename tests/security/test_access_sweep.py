@@ -91,10 +91,21 @@ TABLE: dict[str, Rule] = {
     "document_download": Rule("GET", CASE_READERS, "document"),
     "letter_download": Rule("GET", CASE_READERS, "decided"),
     "admin:index": Rule("GET", frozenset({"admin"})),
+    # Everyone's own security page: failed log-ins, second factor, their own API tokens.
+    "account": Rule("GET", SIGNED_IN),
+    # Revokes the API token the request came with: no browser session reaches it.
+    "api_token_sign_out": Rule("POST", frozenset()),
 }
 
 # Part of signing in itself: open to anyone by design, tested in tests/accounts/.
-SIGN_IN_PAGES = {"login", "logout", "two_factor_verify", "two_factor_setup"}
+SIGN_IN_PAGES = {
+    "login",
+    "logout",
+    "two_factor_verify",
+    "two_factor_setup",
+    "two_factor_enrol",
+    "api_token_sign_in",
+}
 
 
 def url_names() -> Iterator[str]:

@@ -1,17 +1,17 @@
 from typing import Any
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tokens import issue_token
 from tests.factories import approvable_facts
 
 
 def api_for(user: User) -> APIClient:
     """A client authenticated the way an integration would be: with the user's API token."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, raw = issue_token(user, "test integration")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     return client
 
 

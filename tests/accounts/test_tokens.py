@@ -1,0 +1,172 @@
+"""API tokens (issue 15, accounts/tokens.py): stored only as a hash, expiring, revocable per
+device, revoked at sign-out; the old clear-text tokens table is gone."""
+
+import importlib
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, User
+from accounts.tokens import issue_token
+from audit.models import AuditLog
+from tests.conftest import PASSWORD, client_for
+
+
+def with_token(raw: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return client
+
+
+def tables_containing(text: str) -> list[str]:
+    """Every table of the database with a row whose text contains text."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        found = []
+        for table in tables:
+            cursor.execute(
+                f'SELECT 1 FROM "{table}" AS t WHERE row_to_json(t)::text LIKE %s LIMIT 1',  # noqa: S608
+                [f"%{text}%"],
+            )
+            if cursor.fetchone():
+                found.append(table)
+    return found
+
+
+def test_it_stores_only_a_hash_of_the_token(riverside: User) -> None:
+    page = client_for(riverside).post("/accounts/security/", {"action": "create", "name": "EHR"})
+    raw = page.context["new_token"]
+    assert raw.startswith("pa_") and raw in page.text  # shown this once
+
+    assert tables_containing(raw) == []
+    assert tables_containing(raw[12:40]) == []  # not even the part after the visible prefix
+    assert with_token(raw).get("/api/cases/").status_code == 200
+    assert "pa_" + ApiToken.objects.get().prefix in raw
+    assert raw not in client_for(riverside).get("/accounts/security/").text  # never again
+    assert AuditLog.objects.filter(action="api_token.issued", actor=riverside).exists()
+
+
+def test_it_refuses_an_expired_token(riverside: User) -> None:
+    token, raw = issue_token(riverside, "EHR")
+    assert with_token(raw).get("/api/cases/").status_code == 200
+    assert abs(token.expires_at - timezone.now() - timedelta(days=30)) < timedelta(minutes=1)
+
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+
+    response = with_token(raw).get("/api/cases/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_it_refuses_an_unknown_token_and_the_token_of_a_deactivated_user(riverside: User) -> None:
+    _, raw = issue_token(riverside, "EHR")
+    assert with_token(raw + "x").get("/api/cases/").status_code == 401
+    User.objects.filter(pk=riverside.pk).update(is_active=False)
+    assert with_token(raw).get("/api/cases/").status_code == 401
+
+
+def test_it_signs_a_device_in_and_out_and_revokes_only_that_devices_token(
+    riverside: User,
+) -> None:
+    tokens = {}
+    for device in ("EHR server", "laptop"):
+        response = APIClient().post(
+            "/api/auth/token/",
+            {"username": "riverside", "password": PASSWORD, "device": device},
+            format="json",
+        )
+        assert response.status_code == 201
+        assert response.json()["device"] == device
+        tokens[device] = response.json()["token"]
+
+    assert with_token(tokens["laptop"]).post("/api/auth/sign-out/").status_code == 204
+
+    assert with_token(tokens["laptop"]).get("/api/cases/").status_code == 401
+    assert with_token(tokens["EHR server"]).get("/api/cases/").status_code == 200
+    revoked = ApiToken.objects.get(name="laptop")
+    assert revoked.revoked_at is not None  # kept, with when, not deleted
+    assert AuditLog.objects.filter(action="api_token.revoked", detail__why="signed out").exists()
+
+
+def test_it_refuses_api_sign_in_with_a_wrong_password_or_for_payer_staff(
+    riverside: User, pharmacist: User
+) -> None:
+    wrong = APIClient().post(
+        "/api/auth/token/",
+        {"username": "riverside", "password": "nope-nope-nope", "device": "x"},
+        format="json",
+    )
+    payer = APIClient().post(
+        "/api/auth/token/",
+        {"username": "phil", "password": PASSWORD, "device": "x"},
+        format="json",
+    )
+    assert (wrong.status_code, payer.status_code) == (400, 403)
+    assert not ApiToken.objects.exists()
+
+
+def test_it_locks_api_sign_in_like_the_portal(riverside: User) -> None:
+    client = APIClient(REMOTE_ADDR="203.0.113.77")
+    body = {"username": "riverside", "password": "wrong-password", "device": "x"}
+    statuses = [client.post("/api/auth/token/", body, format="json").status_code for _ in range(5)]
+    assert statuses == [400, 400, 400, 400, 429]
+    right = client.post("/api/auth/token/", {**body, "password": PASSWORD}, format="json")
+    assert right.status_code == 429
+    assert right.json()["detail"].startswith("Too many failed sign-in attempts")
+
+
+def test_it_lets_the_owner_revoke_one_device_or_all_from_the_account_page(
+    riverside: User, lakeside: User
+) -> None:
+    ehr, ehr_raw = issue_token(riverside, "EHR")
+    _, laptop_raw = issue_token(riverside, "laptop")
+    theirs, theirs_raw = issue_token(lakeside, "Lakeside EHR")
+    owner = client_for(riverside)
+
+    owner.post("/accounts/security/", {"action": "revoke", "token": ehr.pk})
+    owner.post("/accounts/security/", {"action": "revoke", "token": theirs.pk})  # not theirs
+
+    assert with_token(ehr_raw).get("/api/cases/").status_code == 401
+    assert with_token(laptop_raw).get("/api/cases/").status_code == 200
+    assert with_token(theirs_raw).get("/api/cases/").status_code == 200
+    owner.post("/accounts/security/", {"action": "revoke_all"})
+    assert with_token(laptop_raw).get("/api/cases/").status_code == 401
+    assert with_token(theirs_raw).get("/api/cases/").status_code == 200
+
+
+def test_it_gives_api_tokens_to_clinic_staff_only(pharmacist: User) -> None:
+    client = client_for(pharmacist)
+    assert "API tokens" not in client.get("/accounts/security/").text
+    assert client.post("/accounts/security/", {"action": "create", "name": "x"}).status_code == 403
+
+
+def test_it_has_dropped_the_clear_text_token_table(db: None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('authtoken_token')")
+        assert cursor.fetchone() == (None,)
+
+
+def test_it_moves_old_clear_text_tokens_to_hashes_and_drops_their_table(riverside: User) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0003_hash_drf_tokens")
+    old_key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz,"
+            " user_id bigint NOT NULL)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES (%s, now(), %s)", [old_key, riverside.pk]
+        )
+    with connection.schema_editor() as editor:
+        migration.hash_and_drop(apps, editor)
+
+    assert tables_containing(old_key) == []
+    assert with_token(old_key).get("/api/cases/").status_code == 200  # keeps working for now
+    assert ApiToken.objects.get().expires_at < timezone.now() + timedelta(days=31)
