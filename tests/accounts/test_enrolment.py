@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.demo import ensure_demo_devices
 from accounts.enrolment import issue_link
 from accounts.models import EnrolmentLink, User
 from audit.models import AuditLog
@@ -175,3 +176,15 @@ def test_it_prints_a_link_from_the_command_line_for_the_first_administrator(
     url = out.getvalue().strip()
     assert url.startswith("https://pa.example.org/accounts/two-factor/enrol/")
     assert AuditLog.objects.filter(action="auth.enrolment_link_issued", actor=None).exists()
+
+
+def test_it_keeps_the_demo_users_enrolled_out_of_the_box(users: dict[str, User]) -> None:
+    ensure_demo_devices(users)  # what seed_demo (./run) does
+    out = StringIO()
+    call_command("demo_totp", "phil", stdout=out)
+    client = log_in("phil")
+
+    response = client.post("/accounts/two-factor/", {"token": out.getvalue()[:6], "next": "/"})
+
+    assert response.status_code == 302
+    assert client.get("/review/").status_code == 200
