@@ -104,7 +104,7 @@ def probes() -> list[Probe]:
                     pharmacist, {"q": case.member_id.lower()}
                 ).prefetch_related(None)[:25]
             ),
-            ("case_member_upper", "case_reference_upper"),
+            ("case_member_key", "case_reference_upper"),
         ),
         Probe(
             "Clinic request list: all, page 3",

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from reviews.members import member_key, name_key
+
 from .plan import USER_AGENT, CasePlan, Event, People, Planner, audit_detail
 
 Row = dict[str, Any]
@@ -28,8 +30,10 @@ def patients(planner: Planner) -> Iterator[Row]:
             "id": p.id,
             "organization_id": p.organization,
             "member_id": p.member_id,
+            "member_key": member_key(p.member_id),
             "first_name": p.first_name,
             "last_name": p.last_name,
+            "name_key": name_key(p.last_name),
             "date_of_birth": p.date_of_birth,
             "sex_assigned_at_birth": p.sex,
             "gender_identity": "",
@@ -48,6 +52,7 @@ def cases(planner: Planner, npis: list[str]) -> Iterator[Row]:
             "organization_id": c.organization,
             "patient_id": c.patient,
             "member_id": planner.patients[c.patient - 1].member_id,
+            "member_key": member_key(planner.patients[c.patient - 1].member_id),
             "status": c.status,
             "urgency": c.urgency,
             "expedite_reason": "Bleeding despite prophylaxis" if c.urgency == "expedited" else "",
@@ -68,7 +73,6 @@ def cases(planner: Planner, npis: list[str]) -> Iterator[Row]:
             "clock_paused_at": c.clock_paused_at,
             "decided_at": c.decided_at,
             "ever_pended": c.ever_pended,
-            "idempotency_key": None,
         }
 
 
@@ -181,6 +185,7 @@ def authorizations(planner: Planner) -> Iterator[Row]:
             "id": number,
             "case_id": c.id,
             "member_id": planner.patients[c.patient - 1].member_id,
+            "member_key": member_key(planner.patients[c.patient - 1].member_id),
             "number": f"HGX-{c.reference.removeprefix('PA-')}",
             "hcpcs_code": "J1411",
             "units": 1,

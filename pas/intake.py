@@ -11,49 +11,66 @@ portal's answer form does. Anything else a Claim update could change is refused 
 
 from __future__ import annotations
 
-from django.db import transaction
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from rest_framework import status
 
 from accounts.models import User
 from audit.log import record as audit_record
-from audit.models import AuditLog
 from reviews import selectors, services
-from reviews.api import idempotency
-from reviews.models import Case, Patient
-from reviews.workflow import TransitionError
+from reviews.members import member_key
+from reviews.models import Case, IntakeKey
 
 from .bundle import RequestBundle
 from .collect import Collected
-from .mapping import CLAIM, IDEMPOTENCY_PREFIX, Submission, prior_claim_identifiers
+from .mapping import CLAIM, Submission, claim_key, prior_claim_identifiers
 from .outcomes import FhirError, Issue
 
 
 def submit(*, actor: User, submission: Submission, request: HttpRequest) -> tuple[Case, bool]:
     """The case for this submission and whether it already existed (a resubmission)."""
     _require_own_clinic(actor, submission.organization_npi)
-
-    @transaction.atomic
-    def create() -> Case:
-        case = _create(actor, submission)
-        _audit(request, "fhir.submit", case, submission, replayed=False)
-        return case
-
-    # The REST API's idempotency: the database's unique key decides a race between twins.
-    case, created = idempotency.run_once(actor, submission.idempotency_key, create)
-    if not created:
-        _audit(request, "fhir.submit", case, submission, replayed=True)
-    return case, not created
+    try:
+        filed = services.intake_file(
+            actor=actor,
+            patient=services.PatientIn(
+                member_id=submission.member_id,
+                first_name=submission.first_name,
+                last_name=submission.last_name,
+                date_of_birth=submission.date_of_birth,
+                sex_assigned_at_birth=submission.sex_assigned_at_birth,
+            ),
+            request=services.RequestIn(
+                facts=submission.facts,
+                urgency=submission.urgency,
+                expedite_reason=submission.expedite_reason,
+                details=submission.details,
+            ),
+            client_key=services.ClientKey(IntakeKey.Door.FHIR, submission.claim_key),
+            http_request=request,
+        )
+    except services.ServiceError as exc:
+        raise refusal(exc, submission.collected) from None
+    return filed.case, not filed.created
 
 
 def update(*, actor: User, rb: RequestBundle, submission: Submission, request: HttpRequest) -> Case:
-    """Answer the open request for information of the case the update's Claim.related names."""
+    """Answer the open request for information of the case the update's Claim.related names.
+
+    The update's own Claim.identifier is remembered with a fingerprint of its facts: sent again
+    it answers with the case, sent again with other facts it is refused.
+    """
     _require_own_clinic(actor, submission.organization_npi)
     case = _case_updated_by(actor, rb, submission)
-    if _applied(case, submission.claim_identifier):  # the same update sent again
-        _audit(request, "fhir.update", case, submission, replayed=True)
-        return case
+    key = _update_key(actor, submission)
+    fingerprint = _fingerprint(submission.facts)
+    if (known := _known_update(key)) is not None:
+        return _replayed_update(known, fingerprint, request, submission)
     try:
         with transaction.atomic():
             case = services.case_answer_rfi(
@@ -62,14 +79,55 @@ def update(*, actor: User, rb: RequestBundle, submission: Submission, request: H
                 facts=submission.facts,
                 note=f"Sent as a FHIR PAS Claim update ({submission.claim_identifier}).",
             )
+            IntakeKey.objects.create(**key, fingerprint=fingerprint, case=case)
             _audit(request, "fhir.update", case, submission, replayed=False)
-    except services.FactsInvalid as exc:
-        raise facts_error(exc.errors, submission.collected) from None
-    except (services.ServiceError, TransitionError):
-        case.refresh_from_db()
-        if not _applied(case, submission.claim_identifier):  # else its twin, sent at once, won
+    except (IntegrityError, services.ServiceError) as exc:
+        # Its twin, sent at the same moment, committed first (and the case no longer waits).
+        if (known := _known_update(key)) is not None:
+            return _replayed_update(known, fingerprint, request, submission)
+        if isinstance(exc, services.TransitionError):
             raise _not_waiting(case) from None
+        if isinstance(exc, services.ServiceError):
+            raise refusal(exc, submission.collected) from None
+        raise
     return case
+
+
+def _not_waiting(case: Case) -> FhirError:
+    case.refresh_from_db(fields=["status"])
+    return FhirError.one(
+        status.HTTP_422_UNPROCESSABLE_ENTITY,
+        "business-rule",
+        f"{case.reference} is not waiting for information from your clinic (status: "
+        f"{case.get_status_display()}). A Claim update here answers a request for "
+        "information; for any other change, withdraw the request and submit a new one.",
+    )
+
+
+def _update_key(actor: User, submission: Submission) -> dict[str, Any]:
+    return {
+        "organization_id": actor.organization_id,
+        "door": IntakeKey.Door.FHIR_UPDATE,
+        "key": submission.claim_key,
+    }
+
+
+def _known_update(key: dict[str, Any]) -> IntakeKey | None:
+    return IntakeKey.objects.select_related("case").filter(**key).first()
+
+
+def _replayed_update(
+    known: IntakeKey, fingerprint: str, request: HttpRequest, submission: Submission
+) -> Case:
+    if known.fingerprint != fingerprint:
+        raise refusal(services.ReplayMismatch(known), submission.collected)
+    _audit(request, "fhir.update", known.case, submission, replayed=True)
+    return known.case
+
+
+def _fingerprint(facts: dict[str, Any]) -> str:
+    text = json.dumps(facts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _case_updated_by(actor: User, rb: RequestBundle, submission: Submission) -> Case:
@@ -82,32 +140,13 @@ def _case_updated_by(actor: User, rb: RequestBundle, submission: Submission) -> 
             "(the earlier Claim's identifier) or Claim.insurance.preAuthRef.",
             f"{CLAIM}.related",
         )
-    if case.member_id != submission.member_id:
+    if case.member_key != member_key(submission.member_id):
         raise FhirError.one(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             "business-rule",
             f"{case.reference} is for member {case.member_id}, not {submission.member_id}.",
         )
     return case
-
-
-def _not_waiting(case: Case) -> FhirError:
-    return FhirError.one(
-        status.HTTP_422_UNPROCESSABLE_ENTITY,
-        "business-rule",
-        f"{case.reference} is not waiting for information from your clinic (status: "
-        f"{case.get_status_display()}). A Claim update here answers a request for "
-        "information; for any other change, withdraw the request and submit a new one.",
-    )
-
-
-def _applied(case: Case, claim_identifier: str) -> bool:
-    return AuditLog.objects.filter(
-        case=case,
-        action="fhir.update",
-        detail__claim_identifier=claim_identifier,
-        detail__replayed=False,
-    ).exists()
 
 
 def _require_own_clinic(actor: User, npi: str) -> None:
@@ -122,47 +161,17 @@ def _require_own_clinic(actor: User, npi: str) -> None:
         )
 
 
-def _create(actor: User, submission: Submission) -> Case:
-    try:
-        patient = _patient(actor, submission)
-        case = services.case_create(
-            actor=actor,
-            patient=patient,
-            urgency=submission.urgency,
-            expedite_reason=submission.expedite_reason,
-            facts=submission.facts,
-            idempotency_key=submission.idempotency_key,
-            **submission.details,
+def refusal(exc: services.ServiceError, collected: Collected) -> FhirError:
+    """A service's refusal as one OperationOutcome; the message is fit to show."""
+    if isinstance(exc, services.FactsInvalid):
+        return facts_error(exc.errors, collected)
+    if isinstance(exc, services.NotAllowed):
+        return FhirError.one(status.HTTP_403_FORBIDDEN, "forbidden", str(exc))
+    if isinstance(exc, services.ReplayMismatch):
+        return FhirError.one(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, "duplicate", str(exc), f"{CLAIM}.identifier"
         )
-        return services.case_submit(actor=actor, case=case)
-    except services.FactsInvalid as exc:
-        raise facts_error(exc.errors, submission.collected) from None
-    except (services.ServiceError, TransitionError) as exc:
-        raise FhirError.one(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "business-rule", str(exc)
-        ) from None
-
-
-def _patient(actor: User, submission: Submission) -> Patient:
-    """Match the member in this clinic's records, or add them."""
-    known = selectors.patients_visible_to(actor).filter(member_id=submission.member_id).first()
-    if known is None:
-        return services.patient_create(
-            actor=actor,
-            member_id=submission.member_id,
-            first_name=submission.first_name,
-            last_name=submission.last_name,
-            date_of_birth=submission.date_of_birth,
-            sex_assigned_at_birth=submission.sex_assigned_at_birth,
-        )
-    if known.date_of_birth != submission.date_of_birth:
-        raise FhirError.one(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            "business-rule",
-            f"Member {submission.member_id} is on file with a different date of birth; check "
-            "the member ID and birth date.",
-        )
-    return known
+    return FhirError.one(status.HTTP_422_UNPROCESSABLE_ENTITY, "business-rule", str(exc))
 
 
 def facts_error(errors: list[tuple[str, str]], collected: Collected) -> FhirError:
@@ -186,7 +195,7 @@ def inquire(*, actor: User, rb: RequestBundle, request: HttpRequest) -> Case:
     """The case an inquiry names by preAuthRef (case reference or authorization number) or by
     the original Claim.identifier, among the cases this user may see (else 404)."""
     refs = _pre_auth_refs(rb)
-    identifiers = [i.value for i in rb.claim.identifier or [] if i.value]
+    identifiers = [(i.system or "", i.value) for i in rb.claim.identifier or [] if i.value]
     case = _visible_case(actor, refs, identifiers)
     audit_record(
         action="fhir.inquire",
@@ -194,7 +203,7 @@ def inquire(*, actor: User, rb: RequestBundle, request: HttpRequest) -> Case:
         case=case,
         detail={
             "pre_auth_ref": refs,
-            "claim_identifier": identifiers,
+            "claim_identifier": [claim_key(*pair) for pair in identifiers],
             "found": case is not None,
             "status": case.status if case else None,
         },
@@ -214,13 +223,19 @@ def _pre_auth_refs(rb: RequestBundle) -> list[str]:
     return [ref for ref in refs if ref]
 
 
-def _visible_case(actor: User, refs: list[str], claim_identifiers: list[str]) -> Case | None:
+def _visible_case(
+    actor: User, refs: list[str], claim_identifiers: list[tuple[str, str]]
+) -> Case | None:
     """The case named by preAuthRef (case reference or authorization number), else by its
-    original Claim.identifier, among the cases this user may see."""
+    original Claim.identifier (system and value; the value alone where no system is given),
+    among the cases this user may see."""
     visible = selectors.cases_visible_to(actor)
     if refs:
         return visible.filter(Q(reference__in=refs) | Q(authorization__number__in=refs)).first()
-    if claim_identifiers:
-        keys = [IDEMPOTENCY_PREFIX + i for i in claim_identifiers]
-        return visible.filter(idempotency_key__in=keys).first()
-    return None
+    if not claim_identifiers:
+        return None
+    named = Q(pk__in=[])
+    for system, value in claim_identifiers:
+        named |= Q(key=claim_key(system, value)) if system else Q(key__endswith=f"|{value}")
+    keys = IntakeKey.objects.filter(named, door=IntakeKey.Door.FHIR)
+    return visible.filter(pk__in=keys.values("case_id")).first()

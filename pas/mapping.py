@@ -27,6 +27,7 @@ from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from accounts.validators import npi_is_valid
+from reviews.members import MemberIdInvalid, member_key
 from reviews.models import Urgency
 
 from .bundle import RequestBundle
@@ -45,15 +46,16 @@ from .observations import check_subject, full_date, read_observations
 from .outcomes import invalid
 from .questionnaire import read_response
 
-IDEMPOTENCY_PREFIX = "pas:"
 MAX_CLAIM_IDENTIFIER = 90
-MAX_MEMBER_ID = 30
+MAX_CLAIM_SYSTEM = 200
+MAX_MEMBER_ID = 60
 CLAIM = "Bundle.entry[0].resource"
 
 
 @dataclass
 class Submission:
     claim_identifier: str
+    claim_system: str
     member_id: str
     first_name: str
     last_name: str
@@ -67,12 +69,17 @@ class Submission:
     collected: Collected = field(repr=False)
 
     @property
-    def idempotency_key(self) -> str:
-        return IDEMPOTENCY_PREFIX + self.claim_identifier
+    def claim_key(self) -> str:
+        """The Claim's identifier as the clinic's key for it: system and value."""
+        return claim_key(self.claim_system, self.claim_identifier)
+
+
+def claim_key(system: str, value: str) -> str:
+    return f"{system}|{value}"
 
 
 def submission_from(rb: RequestBundle) -> Submission:
-    claim_identifier = claim_identifier_of(rb)
+    claim_system, claim_identifier = claim_identifier_of(rb)
     patient = _patient(rb)
     _require_hemgenix(rb)
     collected = Collected()
@@ -88,6 +95,7 @@ def submission_from(rb: RequestBundle) -> Submission:
     details = collected.details
     return Submission(
         claim_identifier=claim_identifier,
+        claim_system=claim_system,
         member_id=_member_id(rb, patient),
         first_name=first_name,
         last_name=last_name,
@@ -102,7 +110,8 @@ def submission_from(rb: RequestBundle) -> Submission:
     )
 
 
-def claim_identifier_of(rb: RequestBundle) -> str:
+def claim_identifier_of(rb: RequestBundle) -> tuple[str, str]:
+    """The Claim's first identifier as (system, value); the system may be empty."""
     identifiers = rb.claim.identifier or []
     value = identifiers[0].value if identifiers else None
     if not value or not value.strip():
@@ -112,14 +121,20 @@ def claim_identifier_of(rb: RequestBundle) -> str:
             f"Claim.identifier is longer than {MAX_CLAIM_IDENTIFIER} characters.",
             f"{CLAIM}.identifier[0].value",
         )
-    return value.strip()
+    system = (identifiers[0].system or "").strip()
+    if len(system) > MAX_CLAIM_SYSTEM:
+        raise invalid(
+            f"Claim.identifier.system is longer than {MAX_CLAIM_SYSTEM} characters.",
+            f"{CLAIM}.identifier[0].system",
+        )
+    return system, value.strip()
 
 
-def prior_claim_identifiers(rb: RequestBundle) -> list[str]:
+def prior_claim_identifiers(rb: RequestBundle) -> list[tuple[str, str]]:
     """The identifiers of the earlier Claims a PAS Claim update names in Claim.related: read
     from the prior Claim included in the bundle (as PAS requires), or from the reference's own
     identifier when an EHR sends only that."""
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for related in rb.claim.related or []:
         prior = rb.resolve_as(related.claim, Claim)
         if prior is not None:
@@ -128,7 +143,11 @@ def prior_claim_identifiers(rb: RequestBundle) -> list[str]:
             identifiers = [related.claim.identifier]
         else:
             continue
-        found += [i.value.strip() for i in identifiers if i.value and i.value.strip()]
+        found += [
+            ((i.system or "").strip(), i.value.strip())
+            for i in identifiers
+            if i.value and i.value.strip()
+        ]
     return found
 
 
@@ -176,10 +195,14 @@ def _member_id(rb: RequestBundle, patient: Patient) -> str:
         member_id = identifiers[0].value
     if not member_id or len(member_id) > MAX_MEMBER_ID:
         raise invalid(
-            "Give the member ID (at most 30 characters) as Coverage.subscriberId or a Patient "
-            "identifier of type MB.",
+            "Give the member ID (at most 30 letters and digits) as Coverage.subscriberId or a "
+            "Patient identifier of type MB.",
             rb.where(patient, "identifier"),
         )
+    try:
+        member_key(member_id)
+    except MemberIdInvalid as exc:
+        raise invalid(str(exc), rb.where(patient, "identifier")) from None
     return member_id
 
 

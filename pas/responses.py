@@ -17,11 +17,10 @@ from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.organization import Organization
 
-from reviews.models import Authorization, Case, Decision, Status
+from reviews.models import Authorization, Case, Decision, IntakeKey, Status
 
 from . import codes
 from .bundle import RequestBundle
-from .mapping import IDEMPOTENCY_PREFIX
 
 
 @dataclass
@@ -159,9 +158,8 @@ def _claim_response(
         "preAuthRef": case.reference,
         "item": _items(rb, outcome, numbers),
     }
-    if case.idempotency_key and case.idempotency_key.startswith(IDEMPOTENCY_PREFIX):
-        claim_identifier = case.idempotency_key.removeprefix(IDEMPOTENCY_PREFIX)
-        response["request"] = {"identifier": {"value": claim_identifier}}
+    if (claim := _claim_identifier(case)) is not None:
+        response["request"] = {"identifier": claim}
     if outcome.authorization is not None:
         response["preAuthPeriod"] = _period(outcome.authorization)
     if notes:
@@ -169,6 +167,15 @@ def _claim_response(
     if outcome.missing:
         response["communicationRequest"] = [{"reference": urls.communication}]
     return response
+
+
+def _claim_identifier(case: Case) -> dict[str, str] | None:
+    """The identifier of the Claim that filed the case through this door, if it came that way."""
+    key = case.intake_keys.filter(door=IntakeKey.Door.FHIR).values_list("key", flat=True).first()
+    if key is None:
+        return None
+    system, _, value = key.partition("|")
+    return {"system": system, "value": value} if system else {"value": value}
 
 
 def _insurer_reference(rb: RequestBundle, urls: _Urls) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from criteria.io import FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
 from criteria.registry import POLICIES
 
 from . import services
+from .members import MemberIdInvalid, member_key
 from .models import Case, DocumentKind, Patient, Urgency
 from .selectors import patients_visible_to
 
@@ -639,7 +640,11 @@ class PatientForm(forms.ModelForm[Patient]):
 
     def clean_member_id(self) -> str:
         member_id = self.cleaned_data["member_id"].strip()
-        if patients_visible_to(self.user).filter(member_id=member_id).exists():
+        try:
+            key = member_key(member_id)
+        except MemberIdInvalid as exc:
+            raise ValidationError(str(exc)) from None
+        if patients_visible_to(self.user).filter(member_key=key).exists():
             raise ValidationError("Your clinic already has a patient with this member ID.")
         return member_id
 

@@ -9,7 +9,7 @@ from django import forms
 
 from accounts.models import Organization, Role, User
 
-from .models import ChecklistOverride, Status, Urgency
+from .models import ChecklistOverride, IdentityRuling, Status, Urgency
 from .selectors import QUEUE_SORTS
 
 
@@ -68,6 +68,24 @@ class ReasonForm(forms.Form):
         required=False,
         max_length=2000,
         label="Note (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class IdentityRulingForm(forms.Form):
+    """Whether another member (same last name, birth date and sex at birth) is this patient."""
+
+    other_member_key = forms.CharField(max_length=30, widget=forms.HiddenInput)
+    ruling = forms.ChoiceField(
+        choices=IdentityRuling.Ruling.choices,
+        widget=forms.RadioSelect,
+        label="Is this the same person?",
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="How you know",
+        help_text="Required for a different person (e.g. the plan confirmed two members).",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

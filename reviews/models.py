@@ -17,6 +17,9 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+MEMBER_KEY_PATTERN = r"^[A-Z0-9]{1,30}$"
+
+
 class Patient(models.Model):
     """A member as one clinic knows them. The member id ties records of two clinics together."""
 
@@ -24,13 +27,18 @@ class Patient(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="patients", db_index=False
     )
-    member_id = models.CharField("health plan member ID", max_length=30)
+    # As the clinic typed it (shown back to people), and the canonical key every match, count and
+    # constraint uses (reviews.members.member_key; PostgreSQL checks it against member_id).
+    member_id = models.CharField("health plan member ID", max_length=60)
+    member_key = models.CharField(max_length=30)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     sex_assigned_at_birth = models.CharField(max_length=10, choices=Sex.choices)
     # Kept apart from sex assigned at birth: the policy's criterion uses only the latter.
     gender_identity = models.CharField(max_length=60, blank=True)
+    # The last name for the "possible same person" match (reviews.members.name_key).
+    name_key = models.CharField(max_length=100)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -39,7 +47,19 @@ class Patient(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "member_id"], name="patient_member_unique_per_clinic"
+                fields=["organization", "member_key"], name="patient_member_key_unique_per_clinic"
+            ),
+            # The target of the composite foreign key that ties a case's key to its patient's.
+            models.UniqueConstraint(fields=["id", "member_key"], name="patient_id_member_key"),
+            models.CheckConstraint(
+                condition=Q(member_key__regex=MEMBER_KEY_PATTERN), name="patient_member_key_form"
+            ),
+        ]
+        indexes = [
+            # Possible same person: another member's patient with this last name, birth and sex.
+            models.Index(
+                fields=["name_key", "date_of_birth", "sex_assigned_at_birth"],
+                name="patient_same_person",
             )
         ]
         ordering = ["last_name", "first_name"]
@@ -78,8 +98,10 @@ class Case(models.Model):
     )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
     # Copied from the patient: the member across clinics, for the lifetime limit's authorization
-    # and the queue's search (case-insensitive, so indexed as case_member_upper).
-    member_id = models.CharField(max_length=30)
+    # and the queue's search. PostgreSQL keeps member_key equal to the patient's (a composite
+    # foreign key, migration 0007).
+    member_id = models.CharField(max_length=60)
+    member_key = models.CharField(max_length=30)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.STANDARD)
     expedite_reason = models.TextField(blank=True)
@@ -113,16 +135,11 @@ class Case(models.Model):
     clock_paused_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     ever_pended = models.BooleanField(default=False)
-    # NULL, not "", for "no key": the partial unique constraint must ignore keyless cases.
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "idempotency_key"],
-                condition=Q(idempotency_key__isnull=False),
-                name="case_idempotency_key_unique_per_clinic",
-            )
+            # The target of the authorization's composite foreign key (see Patient).
+            models.UniqueConstraint(fields=["id", "member_key"], name="case_id_member_key"),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),
@@ -130,7 +147,7 @@ class Case(models.Model):
             # Chosen from EXPLAIN ANALYZE at 100,000 cases (bench/README.md, issue 9): the
             # case-insensitive reference and member ID searches (audit log, queue search),
             models.Index(Upper("reference"), name="case_reference_upper"),
-            models.Index(Upper("member_id"), name="case_member_upper"),
+            models.Index(fields=["member_key"], name="case_member_key"),
             # the queue: open cases by holder, counted and sorted by due time from this small
             # index (else it visits every case the reviewer ever held),
             models.Index(
@@ -194,6 +211,74 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.from_status}->{self.to_status}"
+
+
+class IntakeKey(models.Model):
+    """A client's key for one filing and the fingerprint of what it sent under it (the REST
+    Idempotency-Key, the FHIR Claim.identifier's system and value, a FHIR Claim update's).
+
+    The same key again with the same content is a replay and answers with the same case; with
+    other content it is refused (reviews.services.intake). The unique key decides a race.
+    """
+
+    class Door(models.TextChoices):
+        API = "api", "REST API"
+        FHIR = "fhir", "FHIR $submit"
+        FHIR_UPDATE = "fhir_update", "FHIR Claim update"
+
+    # No index of its own: the unique key leads with it.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    door = models.CharField(max_length=12, choices=Door.choices)
+    key = models.CharField(max_length=300)
+    # sha256 of the request's content; "" for keys stored before fingerprints (migration 0007).
+    fingerprint = models.CharField(max_length=64, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="intake_keys")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "door", "key"], name="intake_key_unique_per_clinic"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.door} {self.key}"
+
+
+class IdentityRuling(models.Model):
+    """A reviewer's ruling on a possible same person: another member key whose patient has this
+    case's patient's last name, birth date and sex at birth. The latest ruling per key stands.
+
+    "Same person" counts that member's approvals against this request; "different person"
+    needs a reason. A case with a possible same person and no ruling cannot be approved.
+    """
+
+    class Ruling(models.TextChoices):
+        SAME = "same", "Same person"
+        DIFFERENT = "different", "Different person"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="identity_rulings")
+    other_member_key = models.CharField(max_length=30)
+    ruling = models.CharField(max_length=10, choices=Ruling.choices)
+    reason = models.TextField()
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ruling="same") | ~Q(reason=""), name="identity_ruling_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ~ {self.other_member_key}: {self.ruling}"
 
 
 class RequestForInformation(models.Model):
@@ -313,7 +398,9 @@ class Authorization(models.Model):
         VOIDED = "voided", "Voided"
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="authorization")
-    member_id = models.CharField(max_length=30)
+    member_id = models.CharField(max_length=60)
+    # The case's key (a composite foreign key keeps them equal): the lifetime limit's key.
+    member_key = models.CharField(max_length=30)
     number = models.CharField(max_length=20, unique=True)
     hcpcs_code = models.CharField(max_length=10, default="J1411")
     units = models.PositiveSmallIntegerField(default=1)
@@ -327,10 +414,12 @@ class Authorization(models.Model):
         constraints = [
             # The policy's "one infusion per lifetime", enforced by PostgreSQL itself, so two
             # approvals racing in two cases for the same member leave exactly one.
+            # Built by migration 0007 only once no two active authorizations share a key
+            # (manage.py member_keys says which do and builds it when none are left).
             models.UniqueConstraint(
-                fields=["member_id"],
+                fields=["member_key"],
                 condition=Q(state="active"),
-                name="one_active_hemgenix_authorization_per_member",
+                name="one_active_hemgenix_authorization_per_member_key",
             ),
             models.CheckConstraint(condition=Q(units=1), name="authorization_single_infusion"),
             models.CheckConstraint(

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 
+from .members import search_key
 from .models import (
     OPEN_STATUSES,
     Authorization,
@@ -26,6 +27,7 @@ from .models import (
     CaseEvent,
     Decision,
     Document,
+    IdentityRuling,
     Patient,
     RequestForInformation,
     Status,
@@ -156,7 +158,8 @@ def reviewer_queue(user: User, filters: Mapping[str, Any]) -> QuerySet[Case]:
     if clinic := filters.get("clinic"):
         qs = qs.filter(organization=clinic)
     if q := (filters.get("q") or "").strip():
-        qs = qs.filter(Q(reference__iexact=q) | Q(member_id__iexact=q))
+        by_key = Q(member_key=key) if (key := search_key(q)) else Q(pk__in=[])
+        qs = qs.filter(Q(reference__iexact=q) | by_key)
     qs = _filter_due(qs, filters.get("due") or "")
     # PostgreSQL sorts every matching case to find a page (the due time moves with the clock, so
     # no index holds that order): keep those rows narrow, and fetch the patient, clinic and
@@ -211,3 +214,50 @@ def case_record(case: Case) -> CaseRecord:
 
 def decision_of(case: Case) -> Decision | None:
     return Decision.objects.filter(case=case).select_related("decided_by").first()
+
+
+@dataclass(frozen=True)
+class SamePerson:
+    """Another member key whose patient has this case's patient's last name (normalized), date
+    of birth and sex at birth, at any clinic: possibly the same person under another member ID."""
+
+    member_key: str
+    patients: list[Patient]
+    cases: list[Case]
+    approvals: list[Authorization]
+    ruling: IdentityRuling | None  # the latest reviewer's ruling on this case, if any
+
+
+def possible_same_persons(case: Case) -> list[SamePerson]:
+    """For payer staff only (it crosses clinics); one query when there is no such patient."""
+    patient = case.patient
+    others = list(
+        Patient.objects.filter(
+            name_key=patient.name_key,
+            date_of_birth=patient.date_of_birth,
+            sex_assigned_at_birth=patient.sex_assigned_at_birth,
+        )
+        .exclude(member_key=case.member_key)
+        .select_related("organization")
+        .order_by("member_key", "pk")
+    )
+    if not others:
+        return []
+    keys = sorted({p.member_key for p in others})
+    cases = (
+        Case.objects.filter(member_key__in=keys).exclude(status=Status.DRAFT).defer(*LIST_DEFERRED)
+    )
+    approvals = Authorization.objects.filter(
+        member_key__in=keys, state=Authorization.State.ACTIVE
+    ).select_related("case")
+    rulings = {r.other_member_key: r for r in case.identity_rulings.select_related("ruled_by")}
+    return [
+        SamePerson(
+            member_key=key,
+            patients=[p for p in others if p.member_key == key],
+            cases=[c for c in cases.select_related("organization") if c.member_key == key],
+            approvals=[a for a in approvals if a.member_key == key],
+            ruling=rulings.get(key),
+        )
+        for key in keys
+    ]

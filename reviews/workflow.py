@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from accounts.models import Role
 
+from .errors import ServiceError
 from .models import Status
 
 
@@ -96,7 +97,7 @@ ROLE_PLURALS = {
 }
 
 
-class TransitionError(Exception):
+class TransitionError(ServiceError):
     """A move the workflow does not allow; the message is fit to show the user."""
 
 

@@ -16,11 +16,23 @@ __all__ = ["approvable_facts", "days_ago", "make_case", "make_patient"]
 _member_ids = count(1)
 
 
+def _letters(n: int) -> str:
+    """1 -> "A", 27 -> "AA": a different last name for every patient made here."""
+    text = ""
+    while n:
+        n, digit = divmod(n - 1, 26)
+        text = chr(ord("A") + digit) + text
+    return text
+
+
 def make_patient(actor: User, *, member_id: str | None = None, **overrides: Any) -> Patient:
+    """A new patient; each gets its own last name, so two are never a possible same person
+    (same last name, birth date and sex) unless a test says so."""
+    n = next(_member_ids)
     fields: dict[str, Any] = {
-        "member_id": member_id or f"M{next(_member_ids):08d}",
+        "member_id": member_id or f"M{n:08d}",
         "first_name": "Sam",
-        "last_name": "Example",
+        "last_name": f"Example {_letters(n)}",
         "date_of_birth": date(1985, 6, 15),
         "sex_assigned_at_birth": "male",
     }

@@ -1,6 +1,7 @@
 """Races against the real PostgreSQL: threads, each on its own connection, released together."""
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,3 +29,22 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
         thread.join(timeout=60)
         assert not thread.is_alive(), "a racing thread hung"
     return results
+
+
+def wait_for_lock_wait(timeout: float = 30) -> None:
+    """Return once some session of this database waits on a lock (a row, a unique key, an
+    advisory lock): the moment a test holding a transaction open has made another wait."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the statistics views keep their first snapshot: drop it.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            row = cursor.fetchone()
+            if row and row[0] > 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError("no session ever waited on a lock")

@@ -188,7 +188,11 @@ class RFISerializer(serializers.Serializer[Any]):
 
 
 class CaseSerializer(CaseSummarySerializer):
-    """A case with its facts, checklist, open request for information and decision."""
+    """A case with its facts, checklist, open request for information and decision.
+
+    With context {"just_filed": True} (a case this request has just made, so with no request
+    for information, decision or document yet) those three are not read from the database.
+    """
 
     patient = PatientSerializer(read_only=True)
     checklist = serializers.SerializerMethodField()
@@ -230,6 +234,8 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(RFISerializer(many=True))
     def get_requests_for_information(self, case: Case) -> list[dict[str, Any]]:
+        if self.context.get("just_filed"):
+            return []
         return [
             {
                 "id": rfi.pk,
@@ -244,6 +250,8 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_decision(self, case: Case) -> dict[str, Any] | None:
+        if self.context.get("just_filed"):
+            return None
         decision = Decision.objects.filter(case=case).first()
         if decision is None:
             return None
@@ -258,6 +266,8 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_documents(self, case: Case) -> list[dict[str, Any]]:
+        if self.context.get("just_filed"):
+            return []
         return [
             {
                 "id": d.pk,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -25,13 +24,12 @@ from accounts.models import User
 from audit.log import record as audit_record
 
 from .. import services
-from ..models import Case, Patient
-from ..selectors import case_for, cases_visible_to, patients_visible_to
+from ..models import Case
+from ..selectors import case_for, cases_visible_to
 from ..workflow import TransitionError
 from . import idempotency
 from .permissions import IsClinicStaff
 from .serializers import (
-    NEW_PATIENT_FIELDS,
     AnswerSerializer,
     CaseCreateSerializer,
     CaseSerializer,
@@ -46,14 +44,16 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     idempotency.HEADER,
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="Any unique string (e.g. a UUID). Retrying with the same key returns the case "
-    "the first attempt created (200, Idempotent-Replayed: true) instead of a second case.",
+    description="Any unique string (e.g. a UUID). Retrying with the same key and the same body "
+    "returns the case the first attempt created (200, Idempotent-Replayed: true) instead of a "
+    "second case; the same key with another body is refused (422) and creates nothing.",
 )
 ERRORS = {
     400: OpenApiResponse(description="Bad input; field-level messages, nothing was changed."),
     403: OpenApiResponse(description="Not prescriber-office staff."),
     404: OpenApiResponse(description="No such case in your clinic."),
     409: OpenApiResponse(description="The case's status does not allow this; nothing changed."),
+    422: OpenApiResponse(description="An Idempotency-Key already used with another body."),
 }
 
 
@@ -71,10 +71,21 @@ def _user(request: Request) -> User:
     return user
 
 
+class Unprocessable(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+
+
 def _refusal(exc: Exception) -> APIException:
     """A service's refusal as an API error; its message is fit to show."""
     if isinstance(exc, services.FactsInvalid):
         return ValidationError({"facts": facts_errors(exc.errors)})
+    if isinstance(exc, services.MemberIdInvalid):
+        return ValidationError({"patient": {"member_id": [str(exc)]}})
+    if isinstance(exc, services.PatientMismatch):
+        return ValidationError({"patient": {k: [v] for k, v in exc.errors.items()}})
+    if isinstance(exc, services.ReplayMismatch):
+        return Unprocessable({"detail": str(exc), "earlier_request": exc.earlier.reference})
     if isinstance(exc, services.NotAllowed):
         return PermissionDenied(str(exc))
     if isinstance(exc, TransitionError):
@@ -137,59 +148,32 @@ def cases(request: Request) -> Response:
 
 def _create(request: Request) -> Response:
     actor = _user(request)
-    key = idempotency.key_from(request)
+    client_key = idempotency.key_from(request)
     serializer = CaseCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = dict(serializer.validated_data)
-    patient_data = data.pop("patient")
-    submit = data.pop("submit")
-    if key is not None and (earlier := idempotency.find(actor, key)) is not None:
-        return _show(request, earlier, headers=REPLAYED)
-    patient = _patient(actor, patient_data)
     try:
-        # Checked with the patient's date of birth before anything is written.
-        services.evaluate_facts(patient=patient, facts=data["facts"])
-    except services.FactsInvalid as exc:
+        filed = services.intake_file(
+            actor=actor,
+            patient=services.PatientIn(**data.pop("patient")),
+            request=services.RequestIn(
+                facts=data.pop("facts"),
+                urgency=data.pop("urgency"),
+                expedite_reason=data.pop("expedite_reason"),
+                submit=data.pop("submit"),
+                details=data,
+            ),
+            client_key=client_key,
+            http_request=request,
+        )
+    except services.ServiceError as exc:
         raise _refusal(exc) from None
-
-    def create() -> Case:
-        with transaction.atomic():
-            saved = patient
-            if saved.pk is None:
-                saved, _ = services.patient_get_or_create(actor=actor, **patient_data)
-            return services.case_file(
-                actor=actor, patient=saved, submit=submit, idempotency_key=key, **data
-            )
-
-    try:
-        case, created = idempotency.run_once(actor, key, create)
-    except (services.ServiceError, TransitionError) as exc:
-        raise _refusal(exc) from None
-    if not created:
-        return _show(request, case, headers=REPLAYED)
-    location = reverse("api:case_detail", args=[case.pk])
-    return _show(request, case, status.HTTP_201_CREATED, {"Location": location})
-
-
-def _patient(actor: User, data: dict[str, Any]) -> Patient:
-    """The clinic's patient with this member ID (its record must agree), or an unsaved new one."""
-    existing = patients_visible_to(actor).filter(member_id=data["member_id"]).first()
-    if existing is not None:
-        differing: dict[str, Any] = {
-            name: [f"Does not match the clinic's record of member {existing.member_id}."]
-            for name in ("date_of_birth", "sex_assigned_at_birth")
-            if name in data and data[name] != getattr(existing, name)
-        }
-        if differing:
-            raise ValidationError({"patient": differing})
-        return existing
-    missing = {name: ["Required for a new patient."] for name in NEW_PATIENT_FIELDS}
-    for name in NEW_PATIENT_FIELDS:
-        if name in data:
-            missing.pop(name)
-    if missing:
-        raise ValidationError({"patient": missing})
-    return Patient(organization=actor.organization, **data)
+    if not filed.created:
+        return _show(request, filed.case, headers=REPLAYED)
+    location = reverse("api:case_detail", args=[filed.case.pk])
+    # The case as the intake left it, not read again: nothing else can have changed it yet.
+    data = CaseSerializer(filed.case, context={"just_filed": True}).data
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 @extend_schema(
@@ -209,7 +193,7 @@ def _act(request: Request, pk: int, action: Any) -> Response:
     case = _case(request, pk)
     try:
         case = action(_user(request), case)
-    except (services.ServiceError, TransitionError) as exc:
+    except services.ServiceError as exc:
         raise _refusal(exc) from None
     return _show(request, case)
 

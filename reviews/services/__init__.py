@@ -16,6 +16,7 @@ from this package, never from its modules, so a module can move without touching
     decisions   approve and deny
 """
 
+from ..members import MemberIdInvalid
 from ..workflow import TransitionError
 from .base import record_event
 from .decisions import case_approve, case_deny
@@ -24,7 +25,6 @@ from .drafting import (
     DETAIL_FIELDS,
     case_answer_rfi,
     case_create,
-    case_file,
     case_revise,
     case_submit,
     case_update_draft,
@@ -40,7 +40,9 @@ from .evaluation import (
     refuse_portal_facts,
     validate_facts,
 )
-from .patients import patient_create, patient_get_or_create
+from .identity import IdentityUnsettled, identity_rule
+from .intake import ClientKey, Filed, ReplayMismatch, RequestIn, intake_file
+from .patients import PatientIn, PatientMismatch, patient_create, patient_resolve
 from .review import (
     case_assign,
     case_claim,
@@ -57,9 +59,17 @@ __all__ = [
     "DETAIL_FIELDS",
     "EXTENSIONS",
     "PORTAL_FACTS",
+    "ClientKey",
     "FactsInvalid",
+    "Filed",
+    "IdentityUnsettled",
     "LifetimeLimitReached",
+    "MemberIdInvalid",
     "NotAllowed",
+    "PatientIn",
+    "PatientMismatch",
+    "ReplayMismatch",
+    "RequestIn",
     "ServiceError",
     "TransitionError",
     "active_approvals_for",
@@ -70,7 +80,6 @@ __all__ = [
     "case_create",
     "case_deny",
     "case_escalate",
-    "case_file",
     "case_pend",
     "case_release",
     "case_revise",
@@ -84,8 +93,10 @@ __all__ = [
     "evaluate_case",
     "evaluate_facts",
     "facts_document",
+    "identity_rule",
+    "intake_file",
     "patient_create",
-    "patient_get_or_create",
+    "patient_resolve",
     "record_event",
     "refuse_portal_facts",
     "sniff_content_type",

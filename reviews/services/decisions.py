@@ -28,7 +28,9 @@ from .errors import LifetimeLimitReached, NotAllowed, ServiceError
 from .evaluation import (
     active_approvals_for,
     facts_document,
+    same_person_keys,
 )
+from .identity import lock_member_keys, require_identity_settled
 from .review import (
     _reviewer_move,
     effective_statuses,
@@ -71,8 +73,12 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.APPROVE)
     now = timezone.now()
+    require_identity_settled(case)
+    # Approvals of one person under two member keys (ruled the same person) are beyond the
+    # unique index: take every key's lock, in one order, before counting.
+    lock_member_keys([case.member_key, *same_person_keys(case)])
     # Re-checked at decision time: another clinic's case may have been approved meanwhile.
-    if active_approvals_for(case.member_id, excluding=case):
+    if active_approvals_for(case.member_key, excluding=case):
         raise LifetimeLimitReached(_lifetime_message(case))
     if unmet := [c for c, status in effective_statuses(case).items() if status != "met"]:
         raise ServiceError(
@@ -87,6 +93,7 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
             Authorization.objects.create(
                 case=case,
                 member_id=case.member_id,
+                member_key=case.member_key,
                 number=f"HGX-{case.reference.removeprefix('PA-')}",
                 valid_from=today,
                 valid_to=today + timedelta(days=current_policy_settings().authorization_valid_days),

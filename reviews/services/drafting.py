@@ -38,17 +38,22 @@ DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned
 
 
 @transaction.atomic
-def case_create(
+def case_create(*, actor: User, patient: Patient, **fields: Any) -> Case:
+    """A new draft request for one of the clinic's patients."""
+    return create_draft(actor=actor, patient=patient, **fields)
+
+
+def create_draft(
     *,
     actor: User,
     patient: Patient,
     urgency: str = Urgency.STANDARD,
     expedite_reason: str = "",
     facts: Mapping[str, Any] | None = None,
-    idempotency_key: str | None = None,
     **details: Any,
 ) -> Case:
-    """A new draft request for one of the clinic's patients."""
+    """case_create() inside a transaction the caller holds (the intake's), without a savepoint
+    of its own."""
     _require_clinic(actor, patient.organization_id)
     _check_urgency(urgency, expedite_reason)
     facts = dict(facts or {})
@@ -58,11 +63,11 @@ def case_create(
         organization_id=patient.organization_id,
         patient=patient,
         member_id=patient.member_id,
+        member_key=patient.member_key,
         urgency=urgency,
         expedite_reason=expedite_reason,
         facts=facts,
         created_by=actor,
-        idempotency_key=idempotency_key,
         **{k: v for k, v in details.items() if k in DETAIL_FIELDS},
     )
     record_event(case, actor, "created", to_status=Status.DRAFT)
@@ -112,7 +117,12 @@ def case_update_draft(
 @transaction.atomic
 def case_submit(*, actor: User, case: Case) -> Case:
     """Freeze the request, store its auto-evaluated checklist and start the review clock."""
-    case = _locked(case)
+    return submit_locked(actor=actor, case=_locked(case))
+
+
+def submit_locked(*, actor: User, case: Case) -> Case:
+    """case_submit() of a case this transaction holds: locked by the caller, or made by it and
+    so seen by no one else yet (the intake's new draft)."""
     _require_clinic(actor, case.organization_id)
     from_status, to_status = _move(case, actor, Action.SUBMIT)
     now = timezone.now()
@@ -192,14 +202,6 @@ def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
         case, actor, Action.WITHDRAW, from_status=from_status, to_status=to_status, reason=reason
     )
     return case
-
-
-@transaction.atomic
-def case_file(*, actor: User, patient: Patient, submit: bool = False, **fields: Any) -> Case:
-    """Create a request and, if asked, submit it in the same transaction: a submit the policy
-    engine refuses leaves no draft behind."""
-    case = case_create(actor=actor, patient=patient, **fields)
-    return case_submit(actor=actor, case=case) if submit else case
 
 
 @transaction.atomic

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..errors import ServiceError
 
-class ServiceError(Exception):
-    """Refused; the message is fit to show the user and nothing was changed."""
+__all__ = ["FactsInvalid", "LifetimeLimitReached", "NotAllowed", "ServiceError"]
 
 
 class NotAllowed(ServiceError):

@@ -12,19 +12,30 @@ from django.utils import timezone
 from criteria import evaluate
 from criteria.io import FactsValidationError, facts_from_dict
 
-from ..models import (
-    Authorization,
-    Case,
-    Patient,
-)
+from ..models import Authorization, Case, IdentityRuling, Patient, Status
 from .errors import FactsInvalid
 
 
-def active_approvals_for(member_id: str, *, excluding: Case | None = None) -> int:
-    qs = Authorization.objects.filter(member_id=member_id, state=Authorization.State.ACTIVE)
+def active_approvals_for(member_key: str, *, excluding: Case | None = None) -> int:
+    """Active authorizations on file for the member (by canonical key, from any clinic), and for
+    every other member a reviewer ruled the same person on this case."""
+    keys = [member_key, *(same_person_keys(excluding) if excluding is not None else ())]
+    qs = Authorization.objects.filter(member_key__in=keys, state=Authorization.State.ACTIVE)
     if excluding is not None:
         qs = qs.exclude(case=excluding)
     return qs.count()
+
+
+def same_person_keys(case: Case) -> list[str]:
+    """The other member keys a reviewer ruled the same person as this case's (latest ruling)."""
+    if case.pk is None or case.status == Status.DRAFT:
+        return []  # rulings are made in review, after the submit
+    latest: dict[str, str] = {}
+    for key, ruling in case.identity_rulings.order_by("created_at", "id").values_list(
+        "other_member_key", "ruling"
+    ):
+        latest[key] = ruling
+    return [key for key, ruling in latest.items() if ruling == IdentityRuling.Ruling.SAME]
 
 
 def facts_document(case: Case, *, on: date | None = None) -> dict[str, Any]:
@@ -33,7 +44,7 @@ def facts_document(case: Case, *, on: date | None = None) -> dict[str, Any]:
     return {
         **case.facts,
         "evaluation_date": (on or timezone.localdate()).isoformat(),
-        **_patient_facts(case.patient, case.member_id, excluding=case),
+        **_patient_facts(case.patient, case.member_key, excluding=case),
     }
 
 
@@ -42,13 +53,13 @@ def evaluate_case(case: Case, *, on: date | None = None) -> dict[str, Any]:
 
 
 def _patient_facts(
-    patient: Patient, member_id: str, *, excluding: Case | None = None
+    patient: Patient, member_key: str, *, excluding: Case | None = None
 ) -> dict[str, Any]:
     """The facts the portal supplies from its own records, never taken from the clinic."""
     return {
         "date_of_birth": patient.date_of_birth.isoformat(),
         "sex_assigned_at_birth": patient.sex_assigned_at_birth,
-        "active_approvals_on_file": active_approvals_for(member_id, excluding=excluding),
+        "active_approvals_on_file": active_approvals_for(member_key, excluding=excluding),
     }
 
 
@@ -99,7 +110,7 @@ def evaluate_facts(
     refuse_portal_facts(facts)
     document = {**facts, "evaluation_date": (on or timezone.localdate()).isoformat()}
     if patient is not None:
-        document.update(_patient_facts(patient, patient.member_id))
+        document.update(_patient_facts(patient, patient.member_key))
     return _evaluate_document(document)
 
 

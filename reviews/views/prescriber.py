@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +33,7 @@ from ..forms_prescriber import (
     add_facts_errors,
     initial_from_facts,
 )
+from ..members import search_key
 from ..models import OPEN_STATUSES, Case, Decision, Patient, Status
 from ..selectors import LIST_DEFERRED, case_for, cases_visible_to, patients_visible_to
 from ..workflow import Action, allowed_actions
@@ -89,9 +90,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     patients: QuerySet[Patient] = patients_visible_to(clinic_user(request))
     if query:
-        patients = patients.filter(member_id__icontains=query) | patients.filter(
-            last_name__icontains=query
-        )
+        by_key = Q(member_key__contains=key) if (key := search_key(query)) else Q()
+        patients = patients.filter(by_key | Q(last_name__icontains=query))
     page = Paginator(patients.order_by("last_name", "first_name"), 25).get_page(
         request.GET.get("page")
     )
@@ -126,7 +126,7 @@ def _save(
         case = save(submit)
     except services.FactsInvalid as exc:
         add_facts_errors(form, exc.errors, form.facts())
-    except (services.ServiceError, services.TransitionError) as exc:
+    except services.ServiceError as exc:
         form.add_error(None, str(exc))
     else:
         if submit:
@@ -147,12 +147,13 @@ def case_create(request: HttpRequest) -> HttpResponse:
         response = _save(
             request,
             form,
-            lambda submit: services.case_file(
-                actor=user,
-                patient=form.cleaned_data["patient"],
-                facts=form.facts(),
-                submit=submit,
-                **form.details(),
+            lambda submit: (
+                services.intake_file(
+                    actor=user,
+                    patient=form.cleaned_data["patient"],
+                    request=_request_in(form, submit),
+                    http_request=request,
+                ).case
             ),
         )
         if response is not None:
@@ -161,6 +162,17 @@ def case_create(request: HttpRequest) -> HttpResponse:
         request,
         "reviews/prescriber/case_form.html",
         {"form": form, "preview_url": reverse("prescriber:preview")},
+    )
+
+
+def _request_in(form: RequestForm, submit: bool) -> services.RequestIn:
+    details = form.details()
+    return services.RequestIn(
+        facts=form.facts(),
+        urgency=details.pop("urgency"),
+        expedite_reason=details.pop("expedite_reason"),
+        details=details,
+        submit=submit,
     )
 
 
@@ -204,7 +216,7 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except services.FactsInvalid as exc:
         messages.error(request, f"The request could not be submitted: {exc}")
         return redirect("prescriber:case_edit", pk=case.pk)
-    except (services.ServiceError, services.TransitionError) as exc:
+    except services.ServiceError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Request {case.reference} submitted for review.")
@@ -231,7 +243,9 @@ def _preview(request: HttpRequest, patient: Patient | None) -> HttpResponse:
 def checklist_preview(request: HttpRequest) -> HttpResponse:
     patient_id = request.POST.get("patient", "")
     patients = patients_visible_to(clinic_user(request))
-    patient = patients.filter(pk=int(patient_id)).first() if patient_id.isdigit() else None
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and no longer than a bigint's.
+    wanted = patient_id.isascii() and patient_id.isdigit() and len(patient_id) <= 18
+    patient = patients.filter(pk=int(patient_id)).first() if wanted else None
     return _preview(request, patient)
 
 
@@ -325,7 +339,7 @@ def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except services.FactsInvalid as exc:
             add_facts_errors(form, exc.errors, form.facts())
-        except (services.ServiceError, services.TransitionError) as exc:
+        except services.ServiceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Answer sent; the request is back with the reviewer.")
@@ -348,7 +362,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 supports=form.cleaned_data["supports"],
             )
-        except (services.ServiceError, services.TransitionError) as exc:
+        except services.ServiceError as exc:
             form.add_error("file", str(exc))
         else:
             messages.success(request, f"{document.original_name} attached.")
@@ -373,7 +387,7 @@ def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.case_withdraw(actor=user, case=case, reason=form.cleaned_data["reason"])
-        except (services.ServiceError, services.TransitionError) as exc:
+        except services.ServiceError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"Request {case.reference} withdrawn.")

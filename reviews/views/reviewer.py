@@ -27,6 +27,7 @@ from ..forms_reviewer import (
     AssignForm,
     DenyForm,
     EscalateForm,
+    IdentityRulingForm,
     OverrideForm,
     PendForm,
     QueueFilterForm,
@@ -97,7 +98,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     try:
         services.case_claim(actor=user, case=case)
-    except (services.ServiceError, TransitionError) as exc:
+    except services.ServiceError as exc:
         error = str(exc)
     if _is_htmx(request):
         row = selectors.reviewer_case(user, pk)
@@ -141,6 +142,8 @@ def _render_case(
         "checklist": case.checklist,
         "overrides": overrides,
         "documents_by_criterion": documents_by_criterion(case),
+        # Crosses clinics on purpose: payer staff only (this view's roles).
+        "same_persons": selectors.possible_same_persons(case),
         "actions": actions,
         "can_rule": Action.APPROVE in actions,
         "unmet": [criterion for criterion, st in statuses.items() if st != "met"],
@@ -193,6 +196,7 @@ FORMS: dict[str, FormFactory] = {
     "override": lambda case, st, ov, data: OverrideForm(
         data, prefix="override", lines=case.checklist.get("lines", [])
     ),
+    "identity": lambda case, st, ov, data: IdentityRulingForm(data, prefix="identity"),
     "deny": lambda case, st, ov, data: DenyForm(
         data,
         prefix="deny",
@@ -237,6 +241,16 @@ ACTIONS: dict[str, tuple[Perform, str]] = {
         ),
         "Your ruling on the line is recorded beside the engine's result.",
     ),
+    "identity": (
+        lambda user, case, data: services.identity_rule(
+            actor=user,
+            case=case,
+            other_member_key=data["other_member_key"],
+            ruling=data["ruling"],
+            reason=data["reason"],
+        ),
+        "Your ruling on who the patient is is recorded; the checklist was evaluated again.",
+    ),
     "approve": (
         lambda user, case, data: services.case_approve(
             actor=user, case=case, reason=data["reason"]
@@ -274,7 +288,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     perform, success = ACTIONS[action]
     try:
         perform(user, case, form.cleaned_data)
-    except (services.ServiceError, TransitionError) as exc:
+    except services.ServiceError as exc:
         messages.error(request, str(exc))
         # Shown on the case as it stands now (another reviewer may just have decided it).
         status = 409 if isinstance(exc, TransitionError) else 400

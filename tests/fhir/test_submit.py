@@ -124,8 +124,11 @@ def test_it_returns_the_same_case_for_a_resubmitted_bundle(riverside: User) -> N
     assert again.status_code == 200
     assert claim_response(again)["preAuthRef"] == first["preAuthRef"]
     assert Case.objects.count() == 1 and Patient.objects.count() == 1
-    rows = AuditLog.objects.filter(action="fhir.submit").order_by("id")
-    assert [row.detail["replayed"] for row in rows] == [False, True]
+    rows = AuditLog.objects.filter(action__startswith="intake.").order_by("id")
+    assert [(row.action, row.detail["door"]) for row in rows] == [
+        ("intake.filed", "fhir"),
+        ("intake.replayed", "fhir"),
+    ]
 
 
 def test_it_matches_a_known_patient_by_member_id(riverside: User) -> None:
@@ -188,7 +191,7 @@ def test_it_puts_the_case_in_the_reviewer_queue(riverside: User, pharmacist: Use
     events = Case.objects.get().events.values_list("action", flat=True)
     assert list(events) == ["created", "submit"]
     audited = AuditLog.objects.filter(case__reference=answer["preAuthRef"])
-    assert {"case.created", "case.submit", "fhir.submit"} <= set(
+    assert {"case.created", "case.submit", "intake.filed"} <= set(
         audited.values_list("action", flat=True)
     )
 

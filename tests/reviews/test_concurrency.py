@@ -1,21 +1,24 @@
 """Races against the real PostgreSQL: threads, each on its own connection, released together.
 
 The lifetime limit is the database's guarantee (a partial unique index on active
-authorizations per member); one decision per case is the row lock's.
+authorizations per canonical member key, and composite foreign keys that keep that key the
+case's and the patient's); the services also serialize approvals per member key on an advisory
+lock, so one person under two keys ruled the same is counted too. One decision per case is the
+row lock's.
 """
 
 import threading
-import time
+from datetime import date
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Role, User
 from reviews import services
 from reviews.models import Authorization, Case, CaseEvent, Decision, Status
 from reviews.workflow import TransitionError
 from tests.factories import make_case, make_patient
-from tests.threads import race
+from tests.threads import race, wait_for_lock_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,11 +59,11 @@ def test_it_leaves_one_authorization_when_two_cases_of_one_member_are_approved_a
     assert Decision.objects.filter(case__in=[first, second]).count() == 1
 
 
-def test_it_refuses_the_second_authorization_in_the_database_itself(
+def test_it_makes_the_second_approval_wait_for_the_first_then_refuses_it(
     riverside: User, lakeside: User, pharmacist: User, director: User
 ) -> None:
-    """The first approval is held uncommitted while the second runs: the second's own check
-    sees no approval on file, so only the unique index can stop it, and it does."""
+    """The first approval is held uncommitted while the second runs: the second waits on the
+    member key's lock, then counts the first's authorization and refuses."""
     first, second = _same_member_cases(riverside, lakeside, pharmacist, director)
     holding, release = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
@@ -86,34 +89,17 @@ def test_it_refuses_the_second_authorization_in_the_database_itself(
     threads = [threading.Thread(target=approve_and_hold), threading.Thread(target=approve_second)]
     for thread in threads:
         thread.start()
-    _wait_for_lock_wait()  # the second approval is blocked on the unique index
+    wait_for_lock_wait()  # the second approval is blocked on the member key's lock
     release.set()
     for thread in threads:
         thread.join(timeout=60)
 
     assert isinstance(outcome["first"], Decision)
     assert isinstance(outcome["second"], services.LifetimeLimitReached)
-    assert isinstance(outcome["second"].__cause__, Exception)  # the IntegrityError
-    assert "one_active_hemgenix_authorization_per_member" in str(outcome["second"].__cause__)
     second.refresh_from_db()
     assert second.status == Status.IN_REVIEW
     assert not Decision.objects.filter(case=second).exists()
     assert Authorization.objects.filter(member_id="MEM-RACE").count() == 1
-
-
-def _wait_for_lock_wait(timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            row = cursor.fetchone()
-            if row and row[0] > 0:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the second approval never waited on the first")
 
 
 def test_it_makes_one_decision_when_one_reviewer_double_clicks_approve(
@@ -173,3 +159,48 @@ def test_it_gives_a_case_to_one_of_two_reviewers_claiming_at_once(
     case.refresh_from_db()
     assert case.assigned_to in (pharmacist, director)
     assert CaseEvent.objects.filter(case=case, action="claim").count() == 1
+
+
+def test_it_refuses_a_second_active_authorization_in_the_database_itself(
+    riverside: User, lakeside: User, pharmacist: User, director: User
+) -> None:
+    """Written past the services, the unique index on the member key still refuses it."""
+    first, second = _same_member_cases(riverside, lakeside, pharmacist, director)
+    services.case_approve(actor=pharmacist, case=first)
+    with (
+        pytest.raises(IntegrityError, match="one_active_hemgenix_authorization_per_member_key"),
+        transaction.atomic(),
+    ):
+        _authorization(second, second.member_key, "HGX-BYPASS")
+
+
+def test_it_refuses_an_authorization_whose_key_is_not_its_cases(
+    riverside: User, pharmacist: User
+) -> None:
+    """A row cannot dodge the unique index with a key of its own: the composite foreign key
+    ties the authorization's key to its case's, and the case's to its patient's."""
+    case = make_case(riverside, claim_by=pharmacist)
+    with (
+        pytest.raises(IntegrityError, match="authorization_member_key_of_case"),
+        transaction.atomic(),
+    ):
+        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _authorization(case, "SOMEONEELSE", "HGX-DODGE")
+    with (
+        pytest.raises(IntegrityError, match="case_member_key_of_patient"),
+        transaction.atomic(),
+    ):
+        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
+        Case.objects.filter(pk=case.pk).update(member_key="SOMEONEELSE")
+
+
+def _authorization(case: Case, key: str, number: str) -> Authorization:
+    return Authorization.objects.create(
+        case=case,
+        member_id=case.member_id,
+        member_key=key,
+        number=number,
+        valid_from=date(2026, 1, 1),
+        valid_to=date(2026, 12, 31),
+        policy_id=case.policy_id,
+    )

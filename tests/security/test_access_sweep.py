@@ -85,6 +85,7 @@ TABLE: dict[str, Rule] = {
     "reviewer:pend": Rule("POST", REVIEWERS, "case"),
     "reviewer:escalate": Rule("POST", REVIEWERS, "case"),
     "reviewer:override": Rule("POST", REVIEWERS, "case"),
+    "reviewer:identity": Rule("POST", REVIEWERS, "case"),
     "reviewer:approve": Rule("POST", REVIEWERS, "case"),
     "reviewer:deny": Rule("POST", REVIEWERS, "case"),
     "reviewer:letter_status": Rule("GET", REVIEWERS, "decided"),

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -119,7 +121,7 @@ def test_it_needs_a_new_patients_details(riverside: User) -> None:
 
 
 def test_it_refuses_a_patient_that_disagrees_with_the_clinics_record(riverside: User) -> None:
-    make_patient(riverside, member_id="FEP-1001", date_of_birth="1970-01-01")
+    make_patient(riverside, member_id="FEP-1001", date_of_birth=date(1970, 1, 1))
     response = api_for(riverside).post(CASES, new_request(), format="json")
     assert response.status_code == 400
     assert list(response.json()["patient"]) == ["date_of_birth"]

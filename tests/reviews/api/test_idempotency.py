@@ -6,10 +6,9 @@ from django.db import transaction
 
 from accounts.models import User
 from reviews import services
-from reviews.api import idempotency
-from reviews.models import Case, Patient
+from reviews.models import Case, IntakeKey, Patient
 from tests.factories import approvable_facts, make_patient
-from tests.threads import race
+from tests.threads import race, wait_for_lock_wait
 
 from .conftest import api_for, new_request
 
@@ -68,43 +67,32 @@ def test_it_leaves_nothing_of_a_refused_keyed_request(riverside: User) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_it_loses_a_race_gracefully_to_an_uncommitted_twin(riverside: User) -> None:
     """The second request looks for the key while the first has inserted but not committed, so
-    only the unique constraint can stop it; it must answer with the first request's case."""
+    only the unique key can stop it; it must answer with the first request's case."""
     patient = make_patient(riverside)
-    key = idempotency.PREFIX + "race"
+    key = services.ClientKey(IntakeKey.Door.API, "race")
+    request = services.RequestIn(facts=approvable_facts())
     first_inserted = threading.Event()
-    second_creating = threading.Event()
-    calls: list[str] = []
 
-    def create(name: str) -> Case:
-        calls.append(name)
-        with transaction.atomic():
-            case = services.case_file(
-                actor=riverside, patient=patient, facts=approvable_facts(), idempotency_key=key
-            )
-            if name == "first":
-                first_inserted.set()
-                second_creating.wait(10)
-                # Give the second INSERT time to block on the unique index before we commit.
-                threading.Event().wait(0.5)
-            return case
+    def file() -> services.Filed:
+        return services.intake_file(
+            actor=riverside, patient=patient, request=request, client_key=key
+        )
 
-    def first() -> tuple[Case, bool]:
-        return idempotency.run_once(riverside, key, lambda: create("first"))
+    def first() -> services.Filed:
+        with transaction.atomic():  # held open until the second waits on the unique key
+            filed = file()
+            first_inserted.set()
+            wait_for_lock_wait()
+        return filed
 
-    def second() -> tuple[Case, bool]:
+    def second() -> services.Filed:
         first_inserted.wait(10)
+        return file()
 
-        def create_second() -> Case:
-            second_creating.set()
-            return create("second")
-
-        return idempotency.run_once(riverside, key, create_second)
-
-    (case_a, created_a), (case_b, created_b) = race(first, second)
-    assert calls == ["first", "second"]  # both really tried to insert
-    assert (created_a, created_b) == (True, False)
-    assert case_a.pk == case_b.pk
-    assert Case.objects.filter(idempotency_key=key).count() == 1
+    first_filed, second_filed = race(first, second)
+    assert (first_filed.created, second_filed.created) == (True, False)
+    assert first_filed.case.pk == second_filed.case.pk
+    assert Case.objects.count() == 1 and IntakeKey.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

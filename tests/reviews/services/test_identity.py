@@ -1,0 +1,169 @@
+"""Possible same person: another member's patient with the same last name, birth date and sex
+at birth, at any clinic. Approval waits for a reviewer's ruling; "same person" counts the other
+member's approvals; the clinic sees none of it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from reviews import selectors, services
+from reviews.models import Authorization, Case, CaseEvent, Decision, IdentityRuling, Status
+from tests.conftest import client_for
+from tests.factories import make_case, make_patient
+from tests.threads import race
+
+pytestmark = pytest.mark.django_db
+BORN = date(1988, 4, 2)
+
+
+def _member(clinic: User, member_id: str, last_name: str = "Müller") -> Case:
+    patient = make_patient(clinic, member_id=member_id, last_name=last_name, date_of_birth=BORN)
+    return make_case(clinic, patient=patient)
+
+
+@pytest.fixture
+def approved_elsewhere(riverside: User, pharmacist: User) -> Case:
+    case = _member(riverside, "FEP-100")
+    services.case_claim(actor=pharmacist, case=case)
+    services.case_approve(actor=pharmacist, case=case)
+    return case
+
+
+@pytest.fixture
+def suspect(lakeside: User, director: User, approved_elsewhere: Case) -> Case:
+    """The same person filed by another clinic under another member ID (a plan change)."""
+    case = _member(lakeside, "XYZ-77", last_name="MULLER")
+    return services.case_claim(actor=director, case=case)
+
+
+def test_it_finds_another_member_with_the_same_name_birth_date_and_sex(
+    suspect: Case, approved_elsewhere: Case
+) -> None:
+    [other] = selectors.possible_same_persons(suspect)
+    assert other.member_key == "FEP100" and other.ruling is None
+    assert [a.case_id for a in other.approvals] == [approved_elsewhere.pk]
+    assert [c.pk for c in other.cases] == [approved_elsewhere.pk]
+
+
+def test_it_does_not_flag_another_birth_date_or_sex(riverside: User, lakeside: User) -> None:
+    case = _member(riverside, "FEP-200")
+    make_patient(lakeside, member_id="FEP-201", last_name="Müller", date_of_birth=date(1988, 4, 3))
+    make_patient(
+        lakeside, member_id="FEP-202", last_name="Müller", date_of_birth=BORN,
+        sex_assigned_at_birth="female",
+    )  # fmt: skip
+    assert selectors.possible_same_persons(case) == []
+
+
+def test_it_refuses_to_approve_until_a_reviewer_rules(suspect: Case, director: User) -> None:
+    with pytest.raises(services.IdentityUnsettled, match="FEP-100"):
+        services.case_approve(actor=director, case=suspect)
+    suspect.refresh_from_db()
+    assert suspect.status == Status.IN_REVIEW
+    assert not Decision.objects.filter(case=suspect).exists()
+
+
+def test_same_person_counts_the_other_members_approval(suspect: Case, director: User) -> None:
+    [before] = [ln for ln in suspect.checklist["lines"] if ln["id"] == "lifetime_limit"]
+    assert before["status"] == "met"
+    services.identity_rule(
+        actor=director, case=suspect, other_member_key="FEP100", ruling="same", reason=""
+    )
+    suspect.refresh_from_db()
+    [line] = [ln for ln in suspect.checklist["lines"] if ln["id"] == "lifetime_limit"]
+    assert line["status"] == "not_met"
+    with pytest.raises(services.LifetimeLimitReached):
+        services.case_approve(actor=director, case=suspect)
+    assert Authorization.objects.filter(state="active").count() == 1
+    event = CaseEvent.objects.get(case=suspect, action="identity_ruling")
+    assert event.detail["ruling"] == "same" and event.actor == director
+
+
+def test_a_different_person_needs_a_reason_then_approval_goes_ahead(
+    suspect: Case, director: User
+) -> None:
+    with pytest.raises(services.ServiceError, match="different person"):
+        services.identity_rule(
+            actor=director, case=suspect, other_member_key="FEP100", ruling="different", reason=" "
+        )
+    assert not IdentityRuling.objects.exists()
+    services.identity_rule(
+        actor=director,
+        case=suspect,
+        other_member_key="FEP100",
+        ruling="different",
+        reason="The plan confirmed two members: twins.",
+    )
+    decision = services.case_approve(actor=director, case=suspect)
+    assert decision.outcome == "approved"
+    assert Authorization.objects.filter(state="active").count() == 2
+
+
+def test_it_refuses_a_ruling_on_a_member_that_is_not_a_candidate(
+    suspect: Case, director: User
+) -> None:
+    with pytest.raises(services.ServiceError, match="not a possible same person"):
+        services.identity_rule(
+            actor=director, case=suspect, other_member_key="NOBODY1", ruling="same", reason=""
+        )
+
+
+def test_only_the_reviewer_who_may_decide_may_rule(
+    suspect: Case, pharmacist: User, lakeside: User
+) -> None:
+    for actor in (pharmacist, lakeside):  # the director holds it
+        with pytest.raises(services.ServiceError):
+            services.identity_rule(
+                actor=actor, case=suspect, other_member_key="FEP100", ruling="same", reason=""
+            )
+    assert not IdentityRuling.objects.exists()
+
+
+def test_the_case_page_warns_and_links_both_and_the_clinic_sees_none_of_it(
+    suspect: Case, approved_elsewhere: Case, director: User, lakeside: User
+) -> None:
+    page = client_for(director).get(reverse("reviewer:case", args=[suspect.pk]))
+    body = page.content.decode()
+    assert "Possible same person" in body and "FEP-100" in body
+    assert reverse("reviewer:case", args=[approved_elsewhere.pk]) in body
+    assert approved_elsewhere.authorization.number in body
+    other = client_for(director).get(reverse("reviewer:case", args=[approved_elsewhere.pk]))
+    assert "XYZ-77" in other.content.decode()  # the warning shows from both sides
+
+    clinic = client_for(lakeside).get(reverse("prescriber:case_detail", args=[suspect.pk]))
+    assert clinic.status_code == 200
+    text = clinic.content.decode()
+    assert "FEP-100" not in text and "Riverside" not in text and "same person" not in text
+
+
+def test_a_ruling_through_the_case_page(suspect: Case, director: User) -> None:
+    response = client_for(director).post(
+        reverse("reviewer:identity", args=[suspect.pk]),
+        {"identity-other_member_key": "FEP100", "identity-ruling": "same", "identity-reason": ""},
+    )
+    assert response.status_code == 302
+    assert IdentityRuling.objects.get().ruling == "same"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_members_ruled_one_person_and_approved_at_once_get_one_authorization(
+    riverside: User, lakeside: User, pharmacist: User, director: User
+) -> None:
+    """Two keys are beyond the unique index: the member-key locks serialize the approvals."""
+    first = services.case_claim(actor=pharmacist, case=_member(riverside, "AAA-1"))
+    second = services.case_claim(actor=director, case=_member(lakeside, "BBB-2"))
+    for case, actor, other in ((first, pharmacist, "BBB2"), (second, director, "AAA1")):
+        services.identity_rule(
+            actor=actor, case=case, other_member_key=other, ruling="same", reason=""
+        )
+    results = race(
+        lambda: services.case_approve(actor=pharmacist, case=first),
+        lambda: services.case_approve(actor=director, case=second),
+    )
+    assert sum(isinstance(r, Decision) for r in results) == 1, results
+    assert sum(isinstance(r, services.LifetimeLimitReached) for r in results) == 1, results
+    assert Authorization.objects.filter(state="active").count() == 1
