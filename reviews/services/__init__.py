@@ -19,6 +19,7 @@ from this package, never from its modules, so a module can move without touching
 from ..members import MemberIdInvalid
 from ..workflow import TransitionError
 from .base import record_event
+from .corrections import authorization_void, patient_correct_member_id
 from .decisions import case_approve, case_deny
 from .documents import ALLOWED_TYPES, EXTENSIONS, document_attach, sniff_content_type
 from .drafting import (
@@ -73,6 +74,7 @@ __all__ = [
     "ServiceError",
     "TransitionError",
     "active_approvals_for",
+    "authorization_void",
     "case_answer_rfi",
     "case_approve",
     "case_assign",
@@ -95,6 +97,7 @@ __all__ = [
     "facts_document",
     "identity_rule",
     "intake_file",
+    "patient_correct_member_id",
     "patient_create",
     "patient_resolve",
     "record_event",

@@ -62,3 +62,37 @@ def test_it_reports_a_collision_voids_nothing_and_builds_the_index_once_resolved
     call_command("member_keys", stdout=out)
     assert f"built {AUTHORIZATION_INDEX}" in out.getvalue()
     assert not _index_missing()
+
+
+def test_an_administrator_voids_an_authorization_entered_in_error(
+    riverside: User, pharmacist: User, portal_admin: User
+) -> None:
+    case = make_case(riverside, claim_by=pharmacist)
+    services.case_approve(actor=pharmacist, case=case)
+    number = case.authorization.number
+    with pytest.raises(CommandError, match="Only an administrator"):
+        call_command("authorization_void", number, "--by", pharmacist.username, "--reason", "x")
+    call_command("authorization_void", number, "--by", portal_admin.username, "--reason", "twice")
+    case.authorization.refresh_from_db()
+    assert case.authorization.state == "voided"
+    event = case.events.get(action="authorization_voided")
+    assert (event.actor, event.reason) == (portal_admin, "twice")
+    assert AuditLog.objects.filter(action="case.authorization_voided", case=case).exists()
+
+
+def test_an_administrator_corrects_a_member_id_and_the_keys_follow(
+    riverside: User, pharmacist: User, portal_admin: User
+) -> None:
+    case = make_case(
+        riverside, patient=make_patient(riverside, member_id="FEP-1O1"), claim_by=pharmacist
+    )
+    services.case_approve(actor=pharmacist, case=case)
+    call_command(
+        "patient_member_id", str(case.patient_id), "fep-101", "--by", portal_admin.username,
+        "--reason", "letter O typed for zero",
+    )  # fmt: skip
+    case.refresh_from_db()
+    case.authorization.refresh_from_db()
+    assert (case.member_id, case.member_key) == ("fep-101", "FEP101")
+    assert case.authorization.member_key == "FEP101"
+    assert case.events.filter(action="member_id_corrected").count() == 1

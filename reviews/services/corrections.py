@@ -1,0 +1,78 @@
+"""An administrator's corrections of what was entered in error: voiding an authorization, and
+correcting a patient's member ID (its cases and authorizations follow by the database's
+cascading key). Both are audited on every case they touch; neither is open to other roles."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import Role, User
+
+from ..members import member_key
+from ..models import Authorization, Case, Patient
+from .base import record_event
+from .errors import NotAllowed, ServiceError
+
+
+def _require_admin(actor: User, reason: str) -> None:
+    if actor.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may correct records entered in error.")
+    if not reason.strip():
+        raise ServiceError("Say why the record was in error; the reason is kept in the history.")
+
+
+@transaction.atomic
+def authorization_void(*, actor: User, number: str, reason: str) -> Authorization:
+    """Void an authorization entered in error; it stops counting against the lifetime limit."""
+    _require_admin(actor, reason)
+    authorization = (
+        Authorization.objects.select_for_update().select_related("case").filter(number=number)
+    ).first()
+    if authorization is None:
+        raise ServiceError(f"No authorization {number}.")
+    if authorization.state == Authorization.State.VOIDED:
+        raise ServiceError(f"{number} is already voided; nothing was changed.")
+    authorization.state = Authorization.State.VOIDED
+    authorization.save(update_fields=["state"])
+    record_event(
+        authorization.case,
+        actor,
+        "authorization_voided",
+        reason=reason,
+        detail={"authorization": number},
+    )
+    return authorization
+
+
+@transaction.atomic
+def patient_correct_member_id(
+    *, actor: User, patient: Patient, member_id: str, reason: str
+) -> Patient:
+    """Correct a patient record's member ID (its key, its cases' and authorizations' follow)."""
+    _require_admin(actor, reason)
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    key = member_key(member_id)
+    clash = Patient.objects.filter(organization_id=patient.organization_id, member_key=key)
+    if clash.exclude(pk=patient.pk).exists():
+        raise ServiceError("The clinic already has a patient with that member ID.")
+    active = Authorization.objects.filter(state=Authorization.State.ACTIVE)
+    if active.filter(case__patient=patient).exists() and active.filter(member_key=key).exists():
+        raise ServiceError(
+            "Both members have an active authorization; void the one entered in error first."
+        )
+    before = patient.member_id
+    patient.member_id = member_id.strip()
+    patient.member_key = key
+    patient.save(update_fields=["member_id", "member_key"])
+    cases = Case.objects.filter(patient=patient)
+    cases.update(member_id=patient.member_id)  # member_key follows by ON UPDATE CASCADE
+    Authorization.objects.filter(case__patient=patient).update(member_id=patient.member_id)
+    for case in cases:
+        record_event(
+            case,
+            actor,
+            "member_id_corrected",
+            reason=reason,
+            detail={"from": before, "to": patient.member_id},
+        )
+    return patient
