@@ -66,17 +66,11 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        used: Device | None = None
-        if form.is_backup_code:
-            used = next(
-                (d for d in StaticDevice.objects.filter(user=user, confirmed=True)
-                 if d.verify_token(token)),
-                None,
-            )  # fmt: skip
-        elif device.verify_token(token):
-            used = device
-        if used is not None:
-            _second_factor_passed(request, used)
+        checker: Device | None = device
+        if form.is_backup_code:  # one set of backup codes a user (enrolment replaces it)
+            checker = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        if checker is not None and checker.verify_token(token):
+            _second_factor_passed(request, checker)
             method = "backup_code" if form.is_backup_code else "authenticator"
             record(action="auth.2fa_verified", request=request, detail={"method": method})
             return redirect(safe_next(request))

@@ -5,11 +5,13 @@ import importlib
 from datetime import timedelta
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.models import ApiToken, User
-from accounts.tokens import issue_token
+from accounts.tokens import ApiTokenAuthentication, issue_token
 from audit.models import AuditLog
 from tests.conftest import PASSWORD, client_for
 
@@ -170,3 +172,22 @@ def test_it_moves_old_clear_text_tokens_to_hashes_and_drops_their_table(riversid
     assert tables_containing(old_key) == []
     assert with_token(old_key).get("/api/cases/").status_code == 200  # keeps working for now
     assert ApiToken.objects.get().expires_at < timezone.now() + timedelta(days=31)
+
+
+def test_it_finds_the_token_in_one_query_and_records_its_use_once_a_minute(
+    riverside: User,
+) -> None:
+    token, raw = issue_token(riverside, "EHR")
+    request = APIRequestFactory().get("/api/cases/", HTTP_AUTHORIZATION=f"Token {raw}")
+
+    with CaptureQueriesContext(connection) as queries:
+        user, auth = ApiTokenAuthentication().authenticate(Request(request))  # type: ignore[misc]
+    assert len(queries) == 1
+    assert (user, auth.pk, auth.name) == (riverside, token.pk, "EHR")
+    token.refresh_from_db()
+    first_use = token.last_used_at
+    assert first_use is not None
+
+    ApiTokenAuthentication().authenticate(Request(request))
+    token.refresh_from_db()
+    assert token.last_used_at == first_use  # not again within the minute
