@@ -289,6 +289,8 @@ def start_app_processes(
     # Celery and the libraries it runs (WeasyPrint, fontTools) log at WARNING here, so their INFO
     # lines do not bury the banner; LOG_LEVEL=INFO ./run shows them again.
     quiet = {**env, "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING")}
+    if os.geteuid() == 0:  # these machines run ./run as root; Celery would say so after the banner
+        quiet["PYTHONWARNINGS"] = "ignore:You're running the worker with superuser privileges"
     level = quiet["LOG_LEVEL"].lower()
     commands = {
         "worker": [PYTHON, "-m", "celery", "-A", "pa_portal", "--quiet", "worker", "-l", level,
