@@ -22,3 +22,20 @@ def schedule_audit_verification(sender: Celery, **kwargs: Any) -> None:
     sender.add_periodic_task(
         AUDIT_VERIFY_AT, sender.signature("audit.verify_chain"), name="audit-verify-chain"
     )
+
+
+@app.on_after_configure.connect
+def schedule_notifications(sender: Celery, **kwargs: Any) -> None:
+    """The SLA sweep (due soon / overdue alerts) and the daily e-mail digests."""
+    from django.conf import settings
+
+    sender.add_periodic_task(
+        float(settings.SLA_SWEEP_SECONDS),
+        sender.signature("notifications.sla_sweep"),
+        name="notifications-sla-sweep",
+    )
+    sender.add_periodic_task(
+        crontab(hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0),
+        sender.signature("notifications.send_digests"),
+        name="notifications-digests",
+    )

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "reviews",
     "audit",
     "pas",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +271,40 @@ AUTHORIZATION_VALID_DAYS = env_int("AUTHORIZATION_VALID_DAYS", 180)
 APPEAL_DEADLINE_DAYS = env_int("APPEAL_DEADLINE_DAYS", 180)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# E-mail (notifications/), Django's MAILERS: SMTP in deployments from these variables; in
+# development each message is a file in var/mail (EMAIL_FILE_PATH), or EMAIL_BACKEND=console.
+# E-mails name the case reference only, never the patient (SECURITY.md).
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_EMAIL_KIND = env_str("EMAIL_BACKEND", "smtp" if PRODUCTION else "file")
+_EMAIL_OPTIONS: dict[str, object] = {}
+if _EMAIL_KIND == "smtp":
+    _EMAIL_OPTIONS = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 587),
+        "username": env_str("EMAIL_HOST_USER"),
+        "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", True),
+        "timeout": env_int("EMAIL_TIMEOUT", 30),
+    }
+elif _EMAIL_KIND == "file":
+    _EMAIL_OPTIONS = {"file_path": env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))}
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKENDS.get(_EMAIL_KIND, _EMAIL_KIND),
+        "OPTIONS": _EMAIL_OPTIONS,
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hemgenix PA portal <pa-portal@example.org>")
+# The portal's address as the people reading an e-mail reach it (the link to their inbox).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Daily digests go out at this local hour; the SLA sweep runs this often (pa_portal/celery.py).
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)
+SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 300)
 
 CACHES = {
     "default": {

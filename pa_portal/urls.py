@@ -24,5 +24,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("api/", include("reviews.api.urls")),
     path("fhir/", include("pas.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("reviews.urls")),
 ]

@@ -7,6 +7,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from notifications import services as notices
+
 from .letters import render_letter_pdf
 from .models import Decision
 from .services import record_event
@@ -46,4 +48,5 @@ def generate_letter(decision_id: int) -> str:
             "letter_generated",
             detail={"decision_id": decision.pk, "bytes": len(pdf)},
         )
+        notices.letter_ready(decision.case)
     return str(decision.letter.name)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.policy import current_policy_settings
+from notifications import services as notices
 
 from ..models import (
     Authorization,
@@ -180,4 +181,5 @@ def _close(
         reason=reason,
         detail={"decision_id": decision.pk, "failed_criteria": decision.failed_criteria},
     )
+    notices.case_decided(case)
     _on_commit("generate_letter", decision.pk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.policy import current_policy_settings
+from notifications import services as notices
 
 from ..models import (
     Case,
@@ -90,7 +91,9 @@ def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") ->
         raise ServiceError("An escalated case can only be assigned to a medical director.")
     if case.assigned_to_id == reviewer.pk and case.is_open:
         raise ServiceError(f"{reviewer.display_name} already has this case; nothing was changed.")
-    return _reassign(case, actor, Action.ASSIGN, reviewer, reason)
+    case = _reassign(case, actor, Action.ASSIGN, reviewer, reason)
+    notices.case_assigned(case, reviewer, actor)
+    return case
 
 
 @transaction.atomic
@@ -130,6 +133,7 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
         reason=message,
         detail={"items": items},
     )
+    notices.case_pended(case)
     return case
 
 
@@ -145,6 +149,7 @@ def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
     record_event(
         case, actor, Action.ESCALATE, from_status=from_status, to_status=to_status, reason=reason
     )
+    notices.case_escalated(case, actor)
     return case
 
 

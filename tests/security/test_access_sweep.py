@@ -92,6 +92,10 @@ TABLE: dict[str, Rule] = {
     "document_download": Rule("GET", CASE_READERS, "document"),
     "letter_download": Rule("GET", CASE_READERS, "decided"),
     "admin:index": Rule("GET", frozenset({"admin"})),
+    # Everyone's own notifications and delivery choices (only their own rows are ever read).
+    "notifications:inbox": Rule("GET", SIGNED_IN),
+    "notifications:read": Rule("POST", SIGNED_IN),
+    "notifications:preferences": Rule("GET", SIGNED_IN),
     # Everyone's own security page: failed log-ins, second factor, their own API tokens.
     "account": Rule("GET", SIGNED_IN),
     # Revokes the API token the request came with: no browser session reaches it.

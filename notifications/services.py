@@ -1,0 +1,121 @@
+"""notify(): one inbox row per person, its audit row, and its e-mail queued through the outbox.
+
+Called by the services where the events happen (reviews.services.review, .decisions, the letter
+task, the SLA sweep), inside their transaction: the message exists exactly when the change does,
+and the e-mail task is sent after the commit or later by the outbox relay (Redis down).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Role, User
+from audit.log import record as audit_record
+from reviews import outbox
+from reviews.models import Case
+
+from .models import Delivery, Kind, Notification, Preference
+
+# What each kind says. Only the case reference and the event: never a name, member ID or fact.
+SUBJECTS: dict[str, str] = {
+    Kind.RFI: "{ref}: information requested",
+    Kind.DECISION: "{ref}: a decision has been made",
+    Kind.LETTER_READY: "{ref}: determination letter ready",
+    Kind.APPEAL_RECEIVED: "{ref}: appeal received",
+    Kind.APPEAL_DECIDED: "{ref}: appeal decided",
+    Kind.ASSIGNED: "{ref}: assigned to you",
+    Kind.DUE_SOON: "{ref}: review due soon",
+    Kind.OVERDUE: "{ref}: review overdue",
+    Kind.ESCALATION: "{ref}: escalated to the medical director",
+}
+BODIES: dict[str, str] = {
+    Kind.RFI: "The reviewer needs more information to decide request {ref}.",
+    Kind.DECISION: "A determination has been made on request {ref}.",
+    Kind.LETTER_READY: "The determination letter for request {ref} can be downloaded.",
+    Kind.APPEAL_RECEIVED: "Appeal {ref} has been received and will be reviewed.",
+    Kind.APPEAL_DECIDED: "A decision has been made on appeal {ref}.",
+    Kind.ASSIGNED: "Request {ref} has been assigned to you.",
+    Kind.DUE_SOON: "Request {ref} is due {due}.",
+    Kind.OVERDUE: "Request {ref} was due {due} and is not yet decided.",
+    Kind.ESCALATION: "Request {ref} has been escalated to the medical director.",
+}
+SIGN_IN = "Sign in to the portal to read the details."
+
+
+def active_users(roles: Iterable[str]) -> QuerySet[User]:
+    return User.objects.filter(role__in=list(roles), is_active=True).order_by("pk")
+
+
+def clinic_staff(case: Case) -> QuerySet[User]:
+    return active_users([Role.PRESCRIBER]).filter(organization_id=case.organization_id)
+
+
+def directors() -> QuerySet[User]:
+    return active_users(DIRECTOR_ROLES)
+
+
+def reviewers() -> QuerySet[User]:
+    return active_users(REVIEWER_ROLES)
+
+
+def delivery_for(user: User, kind: str) -> str:
+    chosen = Preference.objects.filter(user=user, kind=kind).values_list("delivery", flat=True)
+    return chosen.first() or Delivery.IMMEDIATE
+
+
+def notify(
+    kind: str, case: Case, recipients: Iterable[User], *, due: str = "", exclude: User | None = None
+) -> list[Notification]:
+    """A message of this kind about case to each recipient (once each, never to exclude)."""
+    sent: list[Notification] = []
+    seen: set[int] = set()
+    for user in recipients:
+        if user.pk in seen or (exclude is not None and user.pk == exclude.pk):
+            continue
+        seen.add(user.pk)
+        words = {"ref": case.reference, "due": due}
+        delivery = delivery_for(user, kind)
+        note = Notification.objects.create(
+            recipient=user,
+            kind=kind,
+            case=case,
+            subject=SUBJECTS[kind].format(**words),
+            body=f"{BODIES[kind].format(**words)} {SIGN_IN}",
+            delivery=delivery,
+        )
+        audit_record(
+            action="notification.created",
+            actor=None,
+            case=case,
+            obj=note,
+            detail={"kind": kind, "recipient": user.username, "delivery": delivery},
+        )
+        if delivery == Delivery.IMMEDIATE and user.email:
+            outbox.enqueue("notifications.send_email", note.pk)
+        sent.append(note)
+    return sent
+
+
+# The triggers, one per event, called by the services that make the event happen.
+
+
+def case_pended(case: Case) -> None:
+    notify(Kind.RFI, case, clinic_staff(case))
+
+
+def case_assigned(case: Case, reviewer: User, actor: User) -> None:
+    notify(Kind.ASSIGNED, case, [reviewer], exclude=actor)
+
+
+def case_escalated(case: Case, actor: User) -> None:
+    notify(Kind.ESCALATION, case, directors(), exclude=actor)
+
+
+def case_decided(case: Case) -> None:
+    notify(Kind.DECISION, case, clinic_staff(case))
+
+
+def letter_ready(case: Case) -> None:
+    notify(Kind.LETTER_READY, case, clinic_staff(case))
