@@ -49,6 +49,7 @@ TABLE: dict[str, Rule] = {
     "audit:log_csv": Rule("GET", OVERSIGHT),
     "audit:case": Rule("GET", OVERSIGHT, "case"),
     "audit:metrics": Rule("GET", OVERSIGHT),
+    "audit:chain": Rule("GET", OVERSIGHT),
     "audit:metrics_csv": Rule("GET", OVERSIGHT),
     "audit:decisions_csv": Rule("GET", OVERSIGHT),
     # Public on purpose: integrators read the API description before they have a token.
