@@ -23,6 +23,7 @@ from django.db.models import (
 )
 
 from accounts.models import Organization
+from notifications.models import SlaAlert, Threshold
 from reviews.models import DECIDED_STATUSES, Case, ChecklistOverride, Status, Urgency
 
 from .queries import period_bounds
@@ -59,6 +60,9 @@ class UrgencyMetrics:
     decided_within_clock: int = 0
     overturned_overrides: int = 0
     decided_with_overturn: int = 0
+    # Alerts of the SLA sweep (notifications.sla): cases marked due soon, and past due (breaches).
+    due_soon_alerts: int = 0
+    breached: int = 0
     avg_hours: float | None = None
     median_hours: float | None = None
 
@@ -114,6 +118,8 @@ def review_metrics(date_from: date, date_to: date, clinic: Organization | None =
         found[values.pop("urgency")] = values
     for urgency, overturned in _overturned(cases).items():
         found[urgency].update(overturned)
+    for urgency, alerts in _sla_alerts(cases).items():
+        found[urgency].update(alerts)
     return Metrics(
         date_from=date_from,
         date_to=date_to,
@@ -142,6 +148,27 @@ def _overturned(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
         row["case__urgency"]: {
             "overturned_overrides": row["overturned_overrides"],
             "decided_with_overturn": row["decided_with_overturn"],
+        }
+        for row in rows
+    }
+
+
+def _sla_alerts(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
+    """Per urgency: the cases the SLA sweep marked due soon, and those it marked overdue (the
+    review clock breached). One alert per case and threshold, so a count of rows counts cases."""
+    rows = (
+        SlaAlert.objects.filter(case__in=cases.values("pk"))
+        .order_by()
+        .values("case__urgency")
+        .annotate(
+            due_soon_alerts=Count("pk", filter=Q(threshold=Threshold.DUE_SOON)),
+            breached=Count("pk", filter=Q(threshold=Threshold.OVERDUE)),
+        )
+    )
+    return {
+        row["case__urgency"]: {
+            "due_soon_alerts": row["due_soon_alerts"],
+            "breached": row["breached"],
         }
         for row in rows
     }
@@ -196,6 +223,8 @@ MEASURES = (
     ("Median time to decision", "median_hours", "hours"),
     ("Overturned checklist overrides", "overturned_overrides", ""),
     ("Decided with an overturned override (of decided)", "pct_with_overturn", "%"),
+    ("Marked due soon (SLA alert)", "due_soon_alerts", ""),
+    ("Breached the review clock (marked overdue)", "breached", ""),
 )
 
 
