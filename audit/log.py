@@ -58,7 +58,10 @@ def record(
     detail: Mapping[str, Any] | None = None,
 ) -> AuditLog:
     """Write one audit row. actor defaults to the request's logged-in user (None if anonymous);
-    pass actor=None to record no actor whoever is logged in (a failed login proves nobody)."""
+    pass actor=None to record no actor whoever is logged in (a failed login proves nobody).
+
+    PostgreSQL gives the row its place in the hash chain (migration 0006, audit/chain.py) and
+    holds the chain's lock until this transaction ends: write the row late in a long one."""
     if actor is FROM_REQUEST:
         actor = _request_user(request)
     target = obj if obj is not None else case
