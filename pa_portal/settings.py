@@ -306,6 +306,28 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 300)
 
+# The health plan as its letters name it (reviews/letters.py): letterhead, contacts, appeal
+# address, and the appeal and external review clocks the letters state.
+PLAN_NAME = env_str("PLAN_NAME", "Example Health Plan")
+PLAN_ADDRESS = env_str("PLAN_ADDRESS", "100 Main Street, Suite 400, Springfield, IL 62701")
+PLAN_PHONE = env_str("PLAN_PHONE", "1-800-555-0100")
+PLAN_TTY = env_str("PLAN_TTY", "711")
+PLAN_FAX = env_str("PLAN_FAX", "1-800-555-0101")
+PLAN_WEBSITE = env_str("PLAN_WEBSITE", "www.example.org")
+PLAN_APPEALS_ADDRESS = env_str(
+    "PLAN_APPEALS_ADDRESS", "Appeals Unit, P.O. Box 1000, Springfield, IL 62705"
+)
+PLAN_APPEALS_FAX = env_str("PLAN_APPEALS_FAX", "1-800-555-0102")
+PLAN_CIVIL_RIGHTS_CONTACT = env_str(
+    "PLAN_CIVIL_RIGHTS_CONTACT", "Civil Rights Coordinator, P.O. Box 1001, Springfield, IL 62705"
+)
+# Appeals have a clock of their own (hours), and the external review request its deadline.
+APPEAL_CLOCK_HOURS = {
+    "standard": env_int("APPEAL_CLOCK_HOURS_STANDARD", 720),
+    "expedited": env_int("APPEAL_CLOCK_HOURS_EXPEDITED", 72),
+}
+EXTERNAL_REVIEW_DAYS = env_int("EXTERNAL_REVIEW_DAYS", 120)
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -1,15 +1,25 @@
 """Determination letters: the decision in plain words, rendered to PDF with WeasyPrint.
 
-Everything printed comes from the Decision's snapshot (the facts, checklist and rulings the
-decision was made on), so a letter made again later says exactly the same.
+Everything about the decision comes from the Decision's snapshot (the facts, checklist and
+rulings the decision was made on), so a letter made again later says exactly the same; the
+plan's letterhead, contacts and appeal address come from settings (PLAN_*).
+
+What the rules ask of the notice and which part of the letter answers (README, "Letters"):
+the specific reason in plain words and the criterion cited by name (CMS-0057-F, 42 CFR
+422.568(e), NCQA UM 7), member and prescriber both addressed (NCQA UM 7), the right to the
+criteria and documents free of charge and to discuss the decision with the reviewer (NCQA UM 7,
+42 CFR 438.404), internal appeal with its deadline and standard and expedited clocks, external
+review (45 CFR 147.136), language assistance and non-discrimination (45 CFR 92.10-92.11).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -49,11 +59,57 @@ def failed_items(snapshot: Mapping[str, Any], failed_criteria: list[str]) -> lis
     return items
 
 
+# Hemgenix's dose (prescribing information): 2 x 10^13 genome copies per kg of body weight, once;
+# the suspension holds 1 x 10^13 genome copies per mL, so 2 mL per kg.
+GENOME_COPIES_PER_KG = 2 * 10**13
+ML_PER_KG = 2
+
+
+def scientific(value: Decimal) -> str:
+    """1600000000000000 -> "1.6 x 10¹⁵" with a multiplication sign (superscript digits: pypdf
+    reads them back as such)."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    digits = str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    return f"{mantissa.rstrip('0').rstrip('.')} \N{MULTIPLICATION SIGN} 10{digits}"
+
+
+def dose_for(weight_kg: Decimal | None) -> dict[str, str] | None:
+    """The single dose for the member's recorded weight, or None when no weight is on file."""
+    if weight_kg is None or weight_kg <= 0:
+        return None
+    return {
+        "weight": f"{weight_kg:.1f} kg",
+        "genome_copies": scientific(weight_kg * GENOME_COPIES_PER_KG),
+        "volume": f"{weight_kg * ML_PER_KG:.0f} mL",
+    }
+
+
+def plan_contacts() -> dict[str, Any]:
+    """The plan as the letterhead and the rights sections name it (settings, PLAN_*)."""
+    appeal_hours = settings.APPEAL_CLOCK_HOURS
+    return {
+        "name": settings.PLAN_NAME,
+        "address": settings.PLAN_ADDRESS,
+        "phone": settings.PLAN_PHONE,
+        "tty": settings.PLAN_TTY,
+        "fax": settings.PLAN_FAX,
+        "website": settings.PLAN_WEBSITE,
+        "appeals_address": settings.PLAN_APPEALS_ADDRESS,
+        "appeals_fax": settings.PLAN_APPEALS_FAX,
+        "civil_rights": settings.PLAN_CIVIL_RIGHTS_CONTACT,
+        "appeal_standard_days": max(1, int(appeal_hours["standard"]) // 24),
+        "appeal_expedited_hours": int(appeal_hours["expedited"]),
+        "external_review_days": settings.EXTERNAL_REVIEW_DAYS,
+    }
+
+
 def letter_context(decision: Decision) -> dict[str, Any]:
     case = decision.case
     decided_on = timezone.localdate(decision.created_at)
     appeal_days = current_policy_settings().appeal_deadline_days
     return {
+        "plan": plan_contacts(),
+        "dose": dose_for(case.body_weight_kg),
         "decision": decision,
         "case": case,
         "patient": case.patient,

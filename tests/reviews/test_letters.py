@@ -4,6 +4,8 @@ import io
 import subprocess
 import time
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db.models.fields.files import FieldFile
@@ -118,3 +120,167 @@ def test_it_makes_the_letter_in_the_real_worker_after_an_approval(
     assert "Decision: APPROVED" in text and case.reference in text
     event = CaseEvent.objects.get(case=case, action="letter_generated")
     assert event.actor is None and event.actor_role == "system"
+
+
+# --- what a regulator looks for, element by element (README, "Letters") ---------------------
+
+PLAN = {
+    "PLAN_NAME": "Prairie State Health Plan",
+    "PLAN_ADDRESS": "1 Capitol Way, Springfield, IL 62701",
+    "PLAN_PHONE": "1-888-555-0199",
+    "PLAN_TTY": "711",
+    "PLAN_FAX": "1-888-555-0198",
+    "PLAN_APPEALS_ADDRESS": "Appeals, P.O. Box 77, Springfield, IL 62705",
+    "PLAN_APPEALS_FAX": "1-888-555-0197",
+    "PLAN_CIVIL_RIGHTS_CONTACT": "Civil Rights Coordinator, P.O. Box 78",
+}
+
+
+@pytest.fixture
+def plan(settings: Any) -> dict[str, str]:
+    for name, value in PLAN.items():
+        setattr(settings, name, value)
+    settings.APPEAL_CLOCK_HOURS = {"standard": 720, "expedited": 72}
+    settings.EXTERNAL_REVIEW_DAYS = 120
+    return PLAN
+
+
+def _both_letters(riverside: User, pharmacist: User, director: User) -> tuple[str, str]:
+    _, denied = _denied(riverside, pharmacist)
+    approved_case = make_case(riverside, claim_by=director)
+    Case.objects.filter(pk=approved_case.pk).update(body_weight_kg=Decimal("80.0"))
+    approved = services.case_approve(actor=director, case=approved_case)
+    return pdf_text(render_letter_pdf(denied)), pdf_text(render_letter_pdf(approved))
+
+
+def test_it_prints_the_plans_letterhead_and_contacts_on_every_letter(
+    plan: dict[str, str], riverside: User, pharmacist: User, director: User
+) -> None:
+    for text in _both_letters(riverside, pharmacist, director):
+        assert plan["PLAN_NAME"] in text
+        assert plan["PLAN_ADDRESS"] in text
+        assert f"Phone {plan['PLAN_PHONE']}" in text
+        assert f"TTY {plan['PLAN_TTY']}" in text
+        assert f"Fax {plan['PLAN_FAX']}" in text
+
+
+def test_it_addresses_the_member_and_the_prescriber(
+    plan: dict[str, str], riverside: User, pharmacist: User
+) -> None:
+    case, decision = _denied(riverside, pharmacist)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    patient = case.patient
+    assert f"To the member {patient.first_name} {patient.last_name} Member ID" in text
+    assert (
+        "To the prescriber Dr. Hema Tologist, NPI (National Provider Identifier) 1234567893" in text
+    )
+    assert case.organization.name in text
+
+
+def test_it_states_the_reason_in_plain_words_and_cites_the_criterion(
+    plan: dict[str, str], riverside: User, pharmacist: User
+) -> None:
+    case, decision = _denied(riverside, pharmacist)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    assert "Why we denied the request" in text
+    fix_line = next(ln for ln in case.checklist["lines"] if ln["id"] == "fix_activity")
+    assert (
+        f"Criterion used: our Hemgenix prior authorization criteria, policy {case.policy_id}, "
+        f"section: {fix_line['section']}"
+    ) in text
+    assert f"What we found: {fix_line['reason']}" in text
+    # Every acronym a member reads is explained.
+    assert "HCPCS J1411 (the billing code for Hemgenix)" in text
+    assert "a one-time gene therapy for hemophilia B" in text
+
+
+def test_it_offers_the_criteria_free_of_charge_and_a_talk_with_the_reviewer(
+    plan: dict[str, str], riverside: User, pharmacist: User
+) -> None:
+    _, decision = _denied(riverside, pharmacist)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    assert "free of charge, for copies of the criteria used in this decision" in text
+    assert (
+        f"discuss this decision with the reviewer (a peer-to-peer discussion) by calling {plan['PLAN_PHONE']}"
+        in text
+    )
+
+
+def test_it_states_the_internal_appeal_with_its_deadline_address_and_clocks(
+    plan: dict[str, str], riverside: User, pharmacist: User
+) -> None:
+    _, decision = _denied(riverside, pharmacist)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    deadline = timezone.localdate(decision.created_at) + timedelta(days=180)
+    assert f"by {deadline:%B} {deadline.day}, {deadline.year}" in text
+    assert f"by mail to {plan['PLAN_APPEALS_ADDRESS']}" in text
+    assert f"by fax to {plan['PLAN_APPEALS_FAX']}" in text
+    assert "A doctor who took no part in this decision reviews the appeal" in text
+    assert "We decide a standard appeal within 30 days" in text
+    assert "expedited appeals are decided within 72 hours" in text
+
+
+def test_it_states_the_right_to_an_independent_external_review_and_its_deadline(
+    plan: dict[str, str], riverside: User, pharmacist: User
+) -> None:
+    _, decision = _denied(riverside, pharmacist)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    assert "Your right to an independent external review" in text
+    assert "independent review organization" in text
+    assert "Ask within 120 days" in text
+    assert "expedited external review" in text
+
+
+def test_it_carries_the_language_taglines_and_the_non_discrimination_notice(
+    plan: dict[str, str], riverside: User, pharmacist: User, director: User
+) -> None:
+    for text in _both_letters(riverside, pharmacist, director):
+        assert "language assistance services, free of charge, are available to you" in text
+        assert "ATENCIÓN: si habla español" in text
+        assert "CHÚ Ý: Nếu bạn nói Tiếng Việt" in text
+        assert "PAUNAWA: Kung nagsasalita ka ng Tagalog" in text
+        assert (
+            "does not discriminate on the basis of race, color, national origin, age, disability, or sex"
+            in text
+        )
+        assert plan["PLAN_CIVIL_RIGHTS_CONTACT"] in text
+        assert "Office for Civil Rights" in text
+
+
+def test_it_states_authorization_validity_dose_and_no_guarantee_of_payment_on_an_approval(
+    plan: dict[str, str], riverside: User, director: User
+) -> None:
+    case = make_case(riverside, claim_by=director)
+    Case.objects.filter(pk=case.pk).update(body_weight_kg=Decimal("80.0"))
+    decision = services.case_approve(actor=director, case=case)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    authorization = case.authorization
+    assert f"Authorization number {authorization.number}" in text
+    start, end = authorization.valid_from, authorization.valid_to
+    assert f"Valid {start:%B} {start.day}, {start.year} to {end:%B} {end.day}, {end.year}" in text
+    assert "for 80.0 kg, 1.6 \N{MULTIPLICATION SIGN} 10¹⁵ genome copies, that is 160 mL" in text
+    assert "This approval is not a guarantee of payment" in text
+    assert "Why we denied" not in text and "external review" not in text
+
+
+def test_it_says_the_quantity_follows_the_weight_when_none_is_on_file(
+    plan: dict[str, str], riverside: User, director: User
+) -> None:
+    case = make_case(riverside, claim_by=director)
+    decision = services.case_approve(actor=director, case=case)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    assert "the member's weight was not on file" in text
