@@ -21,6 +21,7 @@ are the criteria engine's fact names, so the mapping stays one table.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,12 @@ QUESTIONNAIRE_URL = f"{CANONICAL_BASE}/Questionnaire/hemgenix"
 CASE_REFERENCE_SYSTEM = f"{CANONICAL_BASE}/sid/case-reference"
 AUTHORIZATION_SYSTEM = f"{CANONICAL_BASE}/sid/authorization-number"
 CRITERIA_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/hemgenix-criteria"
+RESPONSE_BUNDLE_SYSTEM = f"{CANONICAL_BASE}/sid/response-bundle"
+INFORMATION_REQUEST_SYSTEM = f"{CANONICAL_BASE}/sid/information-request"
+MEMBER_ID_SYSTEM = f"{CANONICAL_BASE}/sid/member-id"
+PAYER_SYSTEM = f"{CANONICAL_BASE}/sid/payer"
+PAYER_ID = "hemgenix-pa"
+PAYER_NAME = "Health plan (Hemgenix prior authorization)"
 
 # --- Da Vinci PAS ----------------------------------------------------------------------------
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition"
@@ -45,19 +52,71 @@ PAS_INQUIRY_RESPONSE_BUNDLE_PROFILE = f"{PAS}/profile-pas-inquiry-response-bundl
 EXT_REVIEW_ACTION = f"{PAS}/extension-reviewAction"
 EXT_REVIEW_ACTION_CODE = f"{PAS}/extension-reviewActionCode"
 EXT_ITEM_PREAUTH_PERIOD = f"{PAS}/extension-itemPreAuthPeriod"
+EXT_ADMINISTRATION_REFERENCE = f"{PAS}/extension-administrationReferenceNumber"
+EXT_AUTHORIZATION_NUMBER = f"{PAS}/extension-authorizationNumber"
+PAS_BENEFICIARY = f"{PAS}/profile-beneficiary"
+PAS_REQUESTOR = f"{PAS}/profile-requestor"
+PAS_INSURER = f"{PAS}/profile-insurer"
+PAS_COMMUNICATION_REQUEST = f"{PAS}/profile-communicationrequest"
 X12_ACTION_SYSTEM = "https://codesystem.x12.org/005010/306"
+X12_REASON_SYSTEM = "https://codesystem.x12.org/external/886"  # HCR03 decision reason
+X12_ENTITY_SYSTEM = "https://codesystem.x12.org/005010/98"  # NM101 entity identifier
+X12_REPORT_TYPE_SYSTEM = "https://codesystem.x12.org/005010/755"  # PWK01 report type
+X12_TRANSMISSION_SYSTEM = "https://codesystem.x12.org/005010/756"  # PWK02 transmission
 ADJUDICATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/adjudication"
 
 CERTIFIED = "A1"
 NOT_CERTIFIED = "A3"
 PENDED = "A4"
 CANCELLED = "C"
+# Displays as the IG's own examples write them (fsh/Examples.fsh); C is not in the examples.
 X12_ACTION_DISPLAY = {
     CERTIFIED: "Certified in total",
-    NOT_CERTIFIED: "Not certified",
-    PENDED: "Pended",
+    NOT_CERTIFIED: "Not Certified",
+    PENDED: "Pending",
     CANCELLED: "Cancelled",
 }
+
+# HCR03 decision reasons (X12 external code list 886) by the kind of criterion a denial names.
+# X12 licenses that list and neither the IG nor shared/ carries it: these codes must be checked
+# against the plan's licensed copy before production (the conformance tests check the system).
+HCR03_REASONS = {
+    "requirement": ("0U", "Not medically necessary: clinical criteria not met"),
+    "exclusion": ("0V", "Not medically necessary: contraindication or exclusion"),
+    "limit": ("0W", "Benefit limit reached"),
+}
+
+# Attachment requests (a pend's CommunicationRequest): LOINC document codes from HL7's
+# attachment-request value set (loinc.org/vs/valid-hl7-attachment-requests), the X12 PWK01
+# report type of each, and the words in a request for information that ask for it.
+LOINC_LAB_REPORT = "11502-2"  # Laboratory report
+LOINC_IMAGING_STUDY = "18748-4"  # Diagnostic imaging study
+LOINC_CONSULT_NOTE = "11488-4"  # Consult note
+LOINC_PROGRESS_NOTE = "11506-3"  # Progress note
+ATTACHMENTS: list[tuple[str, str]] = [
+    (LOINC_LAB_REPORT, r"\b(factor ix|alt|ast|alp|bilirubin|labs?|laboratory|serology|hiv|"
+     r"inhibitor screen|titer|titre|bethesda|result)"),
+    (LOINC_IMAGING_STUDY, r"(ultrasound|elastograph|imaging|radiolog|fibroscan)"),
+    (LOINC_CONSULT_NOTE, r"(specialist|specialty|consult|hematologist)"),
+]  # fmt: skip
+ATTACHMENT_CATEGORY = {
+    LOINC_LAB_REPORT: ("LA", "Laboratory Results"),
+    LOINC_IMAGING_STUDY: ("RR", "Radiology Reports"),
+    LOINC_CONSULT_NOTE: ("M1", "Medical Record Attachment"),
+    LOINC_PROGRESS_NOTE: ("M1", "Medical Record Attachment"),
+}
+
+
+def attachment_codes(item: str) -> list[str]:
+    """The LOINC attachment codes that ask for one item of a request for information (a
+    progress note where no other fits)."""
+    found = [code for code, words in ATTACHMENTS if re.search(words, item, re.IGNORECASE)]
+    return found or [LOINC_PROGRESS_NOTE]
+
+
+def attachment_category(loinc: str) -> tuple[str, str]:
+    return ATTACHMENT_CATEGORY[loinc]
+
 
 # --- general terminologies -------------------------------------------------------------------
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"

@@ -26,6 +26,7 @@ from reviews import selectors, services
 from reviews.members import member_key
 from reviews.models import Case, IntakeKey
 
+from . import inquiry
 from .bundle import RequestBundle
 from .collect import Collected
 from .mapping import CLAIM, Submission, claim_key, prior_claim_identifiers
@@ -191,31 +192,23 @@ def _audit(
     )
 
 
-def inquire(*, actor: User, rb: RequestBundle, request: HttpRequest) -> Case:
-    """The case an inquiry names by preAuthRef (case reference or authorization number) or by
-    the original Claim.identifier, among the cases this user may see (else 404)."""
-    refs = _pre_auth_refs(rb)
-    identifiers = [(i.system or "", i.value) for i in rb.claim.identifier or [] if i.value]
-    case = _visible_case(actor, refs, identifiers)
+def inquire(*, actor: User, rb: RequestBundle, request: HttpRequest) -> list[Case]:
+    """The cases of the caller's clinic that match the inquiry (pas.inquiry: a query by
+    example, the patient always part of it), audited as one fhir.inquire row."""
+    example, _ = inquiry.example_from(rb)
+    cases = inquiry.matching_cases(actor, example)
     audit_record(
         action="fhir.inquire",
         request=request,
-        case=case,
+        case=cases[0] if len(cases) == 1 else None,
         detail={
-            "pre_auth_ref": refs,
-            "claim_identifier": [claim_key(*pair) for pair in identifiers],
-            "found": case is not None,
-            "status": case.status if case else None,
+            **example.detail(),
+            "found": len(cases),
+            "references": [case.reference for case in cases],
+            "status": [case.status for case in cases],
         },
     )
-    if case is None:
-        raise FhirError.one(
-            status.HTTP_404_NOT_FOUND,
-            "not-found",
-            "No prior-authorization request of your clinic matches this inquiry's "
-            "Claim.insurance.preAuthRef or Claim.identifier.",
-        )
-    return case
+    return cases
 
 
 def _pre_auth_refs(rb: RequestBundle) -> list[str]:

@@ -96,7 +96,7 @@ def submission_from(rb: RequestBundle) -> Submission:
     return Submission(
         claim_identifier=claim_identifier,
         claim_system=claim_system,
-        member_id=_member_id(rb, patient),
+        member_id=member_id_of(rb, patient),
         first_name=first_name,
         last_name=last_name,
         date_of_birth=_birth_date(rb, patient),
@@ -184,7 +184,7 @@ def _birth_sex(rb: RequestBundle, patient: Patient, into: Collected) -> None:
             into.put("sex_assigned_at_birth", BIRTHSEX.get(extension.valueCode, "unknown"), where)
 
 
-def _member_id(rb: RequestBundle, patient: Patient) -> str:
+def member_id_of(rb: RequestBundle, patient: Patient) -> str:
     """Coverage.subscriberId, else the Patient's member-number identifier (or its only one)."""
     coverages = [rb.resolve_as(i.coverage, Coverage) for i in rb.claim.insurance or []]
     member_id = next((c.subscriberId for c in coverages if c and c.subscriberId), None)

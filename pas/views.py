@@ -9,6 +9,8 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
+from fhir.resources.R4B.organization import Organization
+from fhir.resources.R4B.patient import Patient
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -19,10 +21,23 @@ from accounts.models import User
 from reviews.api.permissions import IsClinicStaff as ApiClinicStaff
 
 from . import codes, intake, questionnaire
-from .bundle import read_bundle
+from .bundle import RequestBundle, read_bundle
 from .mapping import submission_from
 from .outcomes import FHIR_PARSERS, FHIR_RENDERERS, FhirNegotiation, fhir_exception_handler
-from .responses import response_bundle
+from .responses import Answering, original_trace, response_bundle
+
+
+def answering(rb: RequestBundle, trace: tuple[str, str] | None) -> Answering:
+    """What an answer echoes of the request bundle: its Patient, insurer, Claim.type, items."""
+    patient = rb.resolve_as(rb.claim.patient, Patient)
+    insurer = rb.resolve_as(rb.claim.insurer, Organization)
+    return Answering(
+        trace=trace,
+        patient=patient.model_dump(mode="json", exclude_none=True) if patient else None,
+        insurer=insurer.model_dump(mode="json", exclude_none=True) if insurer else None,
+        claim_type=rb.claim.type.model_dump(mode="json", exclude_none=True),
+        sequences=[item.sequence for item in rb.claim.item or [] if item.sequence] or [1],
+    )
 
 
 class IsClinicStaff(ApiClinicStaff):
@@ -69,19 +84,30 @@ class ClaimSubmitView(FhirView):
             )
         else:
             case, _ = intake.submit(actor=_user(request), submission=submission, request=request)
-        return Response(response_bundle(case, rb))
+        trace = (submission.claim_system, submission.claim_identifier)
+        return Response(response_bundle(case, answering(rb, trace)))
 
 
 class ClaimInquireView(FhirView):
-    """POST /fhir/Claim/$inquire: an inquiry Bundle naming the Claim or its preAuthRef."""
+    """POST /fhir/Claim/$inquire: an inquiry Bundle (a query by example, pas.inquiry) in, a
+    Parameters with one PASInquiryResponseBundle per matching request out (0..n)."""
 
     permission_classes = [IsAuthenticated, IsClinicStaff]
 
     @NOT_IN_OPENAPI
     def post(self, request: Request) -> Response:
         rb = read_bundle(request.data)
-        case = intake.inquire(actor=_user(request), rb=rb, request=request)
-        return Response(response_bundle(case, rb, inquiry=True))
+        cases = intake.inquire(actor=_user(request), rb=rb, request=request)
+        bundles = [
+            response_bundle(case, answering(rb, original_trace(case)), inquiry=True)
+            for case in cases
+        ]
+        return Response(
+            {
+                "resourceType": "Parameters",
+                "parameter": [{"name": "return", "resource": bundle} for bundle in bundles],
+            }
+        )
 
 
 class QuestionnaireView(FhirView):

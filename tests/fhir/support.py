@@ -53,17 +53,40 @@ def parsed(response: Any) -> dict[str, Any]:
     return body
 
 
-def claim_response(response: Any) -> dict[str, Any]:
+def answer_bundles(response: Any) -> list[dict[str, Any]]:
+    """The response Bundles of an answer: the one of $submit, each of $inquire's Parameters."""
     body = parsed(response)
-    assert body["resourceType"] == "Bundle" and body["type"] == "collection"
-    first = body["entry"][0]["resource"]
+    if body["resourceType"] == "Parameters":
+        assert all(p["name"] == "return" for p in body.get("parameter", [])), body
+        bundles = [p["resource"] for p in body.get("parameter", [])]
+        for bundle in bundles:
+            Bundle.model_validate(bundle)
+        return bundles
+    assert body["resourceType"] == "Bundle", body
+    return [body]
+
+
+def the_bundle(response: Any) -> dict[str, Any]:
+    """The one response Bundle of an answer ($submit, or an $inquire matching one request)."""
+    [bundle] = answer_bundles(response)
+    assert bundle["type"] == "collection"
+    return bundle
+
+
+def claim_response(response: Any) -> dict[str, Any]:
+    first = the_bundle(response)["entry"][0]["resource"]
     assert first["resourceType"] == "ClaimResponse"
-    return first
+    return dict(first)
 
 
 def resources(response: Any, kind: str) -> list[dict[str, Any]]:
-    body = json.loads(response.content)
+    body = the_bundle(response)
     return [e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def resolve(bundle: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    """The entry of a response Bundle a reference names by its fullUrl."""
+    return next(e["resource"] for e in bundle["entry"] if e["fullUrl"] == reference["reference"])
 
 
 def review_action(claim_response: dict[str, Any]) -> str:
@@ -96,13 +119,27 @@ def entry_index(bundle: dict[str, Any], kind: str, code: str | None = None) -> i
     raise LookupError(f"no {kind} {code or ''} in the bundle")
 
 
-def inquiry(*, claim_identifier: str | None = None, pre_auth_ref: str | None = None) -> dict:
+def inquiry(
+    *,
+    claim_identifier: str | None = None,
+    pre_auth_ref: str | None = None,
+    member_id: str | None = None,
+) -> dict:
+    """The example inquiry: by the original Claim.identifier or Claim.insurance.preAuthRef, for
+    the example's member or another (Coverage.subscriberId and the Patient's MB identifier)."""
     body = example("inquiry")
     claim = body["entry"][0]["resource"]
     if claim_identifier is not None:
         claim["identifier"][0]["value"] = claim_identifier
     if pre_auth_ref is not None:
         claim["insurance"][0]["preAuthRef"] = [pre_auth_ref]
+    if member_id is not None:
+        for entry in body["entry"]:
+            resource = entry["resource"]
+            if resource["resourceType"] == "Coverage":
+                resource["subscriberId"] = member_id
+            if resource["resourceType"] == "Patient":
+                resource["identifier"][0]["value"] = member_id
     return body
 
 

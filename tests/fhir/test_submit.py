@@ -1,3 +1,4 @@
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -113,8 +114,50 @@ def test_it_lists_the_missing_information_when_pended(riverside: User) -> None:
     assert case.recommendation == "pend" and len(asks) >= 5
     assert [note["text"] for note in answer["processNote"]] == asks
     assert answer["item"][0]["noteNumber"] == list(range(1, len(asks) + 1))
-    [request] = resources(response, "CommunicationRequest")
-    assert [p["contentString"] for p in request["payload"]] == asks
+    requests = resources(response, "CommunicationRequest")
+    assert [r["payload"] for r in requests] == [
+        [{"contentString": code}] for code in dict.fromkeys(
+            code for ask in asks for code in codes.attachment_codes(ask)
+        )
+    ]  # fmt: skip
+    asked = [note["text"] for r in requests for note in r["note"][:-1]]
+    assert set(asked) == set(asks)
+    assert [r["identifier"][0]["value"] for r in requests] == [
+        f"{case.reference}-{n}" for n in range(1, len(requests) + 1)
+    ]
+
+
+def test_it_answers_with_an_identified_bundle_echoing_the_request(riverside: User) -> None:
+    response = post(client_for(riverside), "submit", example("approve"))
+    bundle = json.loads(response.content)
+    assert bundle["identifier"] == {"system": codes.RESPONSE_BUNDLE_SYSTEM, "value": bundle["id"]}
+    for entry in bundle["entry"]:
+        assert entry["fullUrl"] == f"urn:uuid:{entry['resource']['id']}"
+    answer = claim_response(response)
+    trace = {
+        "system": "http://riverside-hematology.example.org/PATIENT_EVENT_TRACE_NUMBER",
+        "value": "RHA-2026-0001",
+    }
+    assert answer["identifier"][0] == trace
+    assert answer["request"] == {"type": "Claim", "identifier": trace}
+    [patient] = resources(response, "Patient")
+    sent = example("approve")["entry"][entry_index(example("approve"), "Patient")]["resource"]
+    assert patient["identifier"] == sent["identifier"] and patient["gender"] == "male"
+    assert (patient["name"], patient["birthDate"]) == (sent["name"], sent["birthDate"])
+    assert patient["extension"] == sent["extension"]
+
+
+def test_it_completes_a_sent_patient_that_lacks_what_us_core_needs(riverside: User) -> None:
+    body = example("approve")
+    patient = body["entry"][entry_index(body, "Patient")]["resource"]
+    del patient["gender"], patient["identifier"][0]["system"]
+    [echoed] = resources(post(client_for(riverside), "submit", body), "Patient")
+    assert echoed["gender"] == "unknown"
+    assert echoed["identifier"] == [{
+        "type": {"coding": [{"system": codes.MEMBER_ID_TYPE[0], "code": "MB"}]},
+        "system": codes.MEMBER_ID_SYSTEM,
+        "value": "HGX-MEM-1001",
+    }]  # fmt: skip
 
 
 def test_it_returns_the_same_case_for_a_resubmitted_bundle(riverside: User) -> None:
