@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import public_report, views
 
 app_name = "audit"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("chain/", views.chain, name="chain"),
     path("metrics.csv", views.metrics_csv, name="metrics_csv"),
     path("decisions.csv", views.decisions_csv, name="decisions_csv"),
+    path("public-report/", public_report.report_page, name="public_report"),
+    path("public-report.csv", public_report.report_csv, name="public_report_csv"),
 ]

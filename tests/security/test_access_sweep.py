@@ -52,6 +52,8 @@ TABLE: dict[str, Rule] = {
     "audit:chain": Rule("GET", OVERSIGHT),
     "audit:metrics_csv": Rule("GET", OVERSIGHT),
     "audit:decisions_csv": Rule("GET", OVERSIGHT),
+    "audit:public_report": Rule("GET", OVERSIGHT),
+    "audit:public_report_csv": Rule("GET", OVERSIGHT),
     # Public on purpose: integrators read the API description before they have a token.
     "api:schema": Rule("GET", frozenset(ROLES)),
     "api:cases": Rule("GET", CLINICS),
