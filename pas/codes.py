@@ -299,45 +299,70 @@ def criteria_code_system() -> dict[str, Any]:
 
 
 def capability_statement(base_url: str) -> dict[str, Any]:
-    """The server's CapabilityStatement: PAS $submit and $inquire on Claim (the IG's own
-    OperationDefinitions), and reads of the Questionnaire and CodeSystems."""
+    """What this endpoint does, and only that: PAS $submit (with Claim updates) and $inquire on
+    Claim with the IG's OperationDefinitions, JSON only, and reads of the Questionnaire and the
+    CodeSystems. It instantiates none of the IG's CapabilityStatements: the intermediary's asks
+    for XML and Subscriptions, which this endpoint lacks. Public and free of PHI: it names no
+    patient, case or user."""
     pas_operations = "http://hl7.org/fhir/us/davinci-pas/OperationDefinition"
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-11-24",
+        "date": "2026-11-26",
         "kind": "instance",
-        "fhirVersion": "4.0.1",
-        "format": ["application/fhir+json"],
+        "software": {"name": "Hemgenix prior-authorization portal"},
         "implementation": {
-            "description": "Hemgenix prior-authorization portal, Da Vinci PAS endpoint",
+            "description": "Hemgenix (HCPCS J1411) prior-authorization portal: Da Vinci PAS "
+            "2.2.1 $submit and $inquire for Hemgenix requests only",
             "url": base_url,
         },
-        "instantiates": [
-            "http://hl7.org/fhir/us/davinci-pas/CapabilityStatement/IntermediaryCapabilities"
-        ],
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
         "rest": [
             {
                 "mode": "server",
+                "documentation": "Answers conform to the PAS response profiles; other PAS "
+                "capabilities (XML, Subscriptions, a CDex Task exchange) are not offered.",
                 "security": {
-                    "description": "DRF token (Authorization: Token <key>) or a portal session; "
-                    "prescriber-office staff submit and inquire for their own clinic only."
+                    "description": "Authorization: Token <token> (a per-device API token of a "
+                    "portal user) or a portal session. Only prescriber-office staff submit and "
+                    "inquire, for their own clinic (the requesting Organization's NPI). This "
+                    "statement is public; everything else needs a signed-in user."
                 },
                 "resource": [
                     {
                         "type": "Claim",
+                        "supportedProfile": [
+                            f"{PAS}/profile-claim",
+                            f"{PAS}/profile-claim-update",
+                            f"{PAS}/profile-claim-inquiry",
+                        ],
                         "operation": [
                             {
                                 "name": "submit",
                                 "definition": f"{pas_operations}/Claim-submit",
-                                "documentation": "Also takes a PAS Claim update (Claim.related) "
-                                "answering the case's request for information.",
+                                "documentation": "A PAS request Bundle for Hemgenix (J1411) in, "
+                                "a PAS response Bundle out; also a PAS Claim update "
+                                "(Claim.related) answering the case's request for information.",
                             },
-                            {"name": "inquire", "definition": f"{pas_operations}/Claim-inquiry"},
+                            {
+                                "name": "inquire",
+                                "definition": f"{pas_operations}/Claim-inquiry",
+                                "documentation": "A PAS inquiry Bundle (query by example) in, "
+                                "a Parameters with 0..n PAS inquiry response Bundles out.",
+                            },
                         ],
                     },
-                    {"type": "Questionnaire", "interaction": [{"code": "read"}]},
-                    {"type": "CodeSystem", "interaction": [{"code": "read"}]},
+                    {
+                        "type": "Questionnaire",
+                        "interaction": [{"code": "read"}],
+                        "documentation": "Questionnaire/hemgenix: the DTR documentation form.",
+                    },
+                    {
+                        "type": "CodeSystem",
+                        "interaction": [{"code": "read"}],
+                        "documentation": "CodeSystem/hemgenix-pa and CodeSystem/hemgenix-criteria.",
+                    },
                 ],
             }
         ],

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -132,7 +132,11 @@ class CodeSystemView(FhirView):
 
 
 class CapabilityView(FhirView):
-    """GET /fhir/metadata: what this FHIR endpoint does, for EHRs that ask first."""
+    """GET /fhir/metadata: what this FHIR endpoint does, for EHRs that ask first. Public, as
+    FHIR servers' metadata is: no credentials read, nothing about any patient or user."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
 
     @NOT_IN_OPENAPI
     def get(self, request: Request) -> Response:

@@ -122,8 +122,10 @@ def test_definitions_need_a_signed_in_user(db: None) -> None:
     assert response.status_code == 401
 
 
-def test_it_states_its_capabilities(riverside: User) -> None:
-    response = token_client(riverside).get(reverse("fhir:metadata"))
+def test_it_states_its_capabilities_to_anyone(db: None) -> None:
+    response = APIClient().get(reverse("fhir:metadata"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/fhir+json")
     statement = CapabilityStatement.model_validate(json.loads(response.content))
     assert statement.rest and statement.implementation
     [claim] = [r for r in statement.rest[0].resource or [] if r.type == "Claim"]
@@ -132,6 +134,30 @@ def test_it_states_its_capabilities(riverside: User) -> None:
         ("inquire", "http://hl7.org/fhir/us/davinci-pas/OperationDefinition/Claim-inquiry"),
     ]
     assert statement.implementation.url == "http://testserver/fhir"
+
+
+def test_it_claims_no_capability_it_lacks(riverside: User) -> None:
+    """No IG CapabilityStatement instantiated (the intermediary's needs XML and Subscription),
+    JSON only, no Subscription resource; and nothing of the signed-in caller or any patient."""
+    signed_in = token_client(riverside).get(reverse("fhir:metadata"))
+    anonymous = APIClient().get(reverse("fhir:metadata"))
+    body = json.loads(anonymous.content)
+    assert "instantiates" not in body and "implementationGuide" not in body
+    assert all("xml" not in f for f in body["format"])
+    kinds = [r["type"] for r in body["rest"][0]["resource"]]
+    assert kinds == ["Claim", "Questionnaire", "CodeSystem"]
+    strip = {"date"}
+    assert {k: v for k, v in json.loads(signed_in.content).items() if k not in strip} == {
+        k: v for k, v in body.items() if k not in strip
+    }
+    text = anonymous.content.decode()
+    assert riverside.username not in text and "HGX-MEM" not in text
+
+
+def test_it_answers_metadata_even_with_a_bad_token(db: None) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert client.get(reverse("fhir:metadata")).status_code == 200
 
 
 def test_the_fhir_endpoints_stay_out_of_the_openapi_schema(riverside: User) -> None:

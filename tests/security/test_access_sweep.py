@@ -62,7 +62,7 @@ TABLE: dict[str, Rule] = {
     "api:case_answer": Rule("POST", OWNER, "case"),
     "api:case_withdraw": Rule("POST", OWNER, "case"),
     "api:case_documents": Rule("POST", OWNER, "case"),
-    "fhir:metadata": Rule("GET", SIGNED_IN),
+    "fhir:metadata": Rule("GET", frozenset(ROLES)),
     "fhir:submit": Rule("POST", CLINICS),
     "fhir:inquire": Rule("POST", CLINICS),
     "fhir:questionnaire": Rule("GET", SIGNED_IN),
