@@ -39,6 +39,14 @@ MAX_TITER_BU = Decimal(10000)
 MAX_AGE_YEARS = 130
 MAX_APPROVALS = 100
 MAX_TEXT = 200
+# Any number is read only within these bounds, before any arithmetic: Decimal("1e999999999")
+# is a valid Decimal, but multiplying it (unit conversion) overflows.
+MAX_NUMBER = Decimal(10) ** 9
+MAX_DIGITS = 20  # significant digits and decimal places, each
+# Dates outside these years are refused before any date arithmetic: far wider than any real
+# date (those get the clearer "after the evaluation date" or "over 130 years" errors), they keep
+# an age or "130 years before" inside Python's years 1 to 9999 (0001-01-01 used to crash).
+MIN_YEAR, MAX_YEAR = 1000, 9000
 
 FACT_FIELDS = (
     "evaluation_date",
@@ -71,7 +79,8 @@ LAB_FIELDS = ("code", "value", "unit", "date", "source")
 IMAGING_FIELDS = ("kind", "date", "findings", "source")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits only: "\\d" alone would also take look-alikes such as Arabic-Indic digits.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?")
 
 
@@ -147,10 +156,14 @@ class _Reader:
             self.fail(f"{prefix}{key}", f"must be a date as YYYY-MM-DD; got {text!r}")
             return None
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             self.fail(f"{prefix}{key}", f"{text} is not a real calendar date")
             return None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            self.fail(f"{prefix}{key}", f"{text} is outside the years {MIN_YEAR} to {MAX_YEAR}")
+            return None
+        return day
 
     def number(
         self, obj: Mapping[str, Any], key: str, maximum: Decimal | None = None, prefix: str = ""
@@ -186,11 +199,29 @@ class _Reader:
         if isinstance(value, float) and not math.isfinite(value):
             self.fail(path, "must be a finite number")
             return None
+        if isinstance(value, int) and abs(value) > MAX_NUMBER:  # before str(): 10**5000 fails
+            self.fail(path, f"is out of range (more than {MAX_NUMBER:,})")
+            return None
         if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
             self.fail(path, f"must be a number; got {value!r}")
             return None
         # repr() of a float is its shortest round-trip form: 0.1 -> Decimal("0.1").
-        return Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+        return number if self._bounded(number, path) else None
+
+    def _bounded(self, number: Decimal, path: str) -> bool:
+        """Within MAX_NUMBER and MAX_DIGITS; compared without arithmetic, which could overflow."""
+        if number.copy_abs() > MAX_NUMBER:
+            self.fail(path, f"is out of range (more than {MAX_NUMBER:,})")
+            return False
+        digits, exponent = len(number.as_tuple().digits), number.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite: the pattern and isfinite() let no NaN through
+        if digits > MAX_DIGITS or exponent < -MAX_DIGITS:
+            self.fail(
+                path, f"has too many digits (at most {MAX_DIGITS}, and {MAX_DIGITS} decimal places)"
+            )
+            return False
+        return True
 
     def items(self, obj: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
         """The objects of an array, each with its path prefix, e.g. ("labs[0].", {...})."""
