@@ -9,6 +9,7 @@ from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -17,6 +18,22 @@ from .queries import action_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_PERIOD_DAYS = 30
+# The dates a filter may name: 0001-01-01 or 9999-12-31 would overflow when turned into the
+# period's bounds (a day before, a day after, in the portal's time zone).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def _date_field(label: str) -> forms.DateField:
+    message = f"Enter a date from {FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d}."
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=DATE,
+        validators=[
+            MinValueValidator(FIRST_DAY, message=message),
+            MaxValueValidator(LAST_DAY, message=message),
+        ],
+    )
 
 
 def _get_helper(*rows: Any, button: str) -> FormHelper:
@@ -53,8 +70,8 @@ class LogFilterForm(forms.Form):
         Organization.objects.all(), required=False, empty_label="Any clinic"
     )
     action = forms.ChoiceField(required=False)
-    date_from = forms.DateField(required=False, label="From", widget=DATE)
-    date_to = forms.DateField(required=False, label="To", widget=DATE)
+    date_from = _date_field("From")
+    date_to = _date_field("To")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,8 +89,8 @@ class LogFilterForm(forms.Form):
 class PeriodForm(forms.Form):
     """A reporting period (both ends included) and optionally one clinic."""
 
-    date_from = forms.DateField(required=False, label="From", widget=DATE)
-    date_to = forms.DateField(required=False, label="To", widget=DATE)
+    date_from = _date_field("From")
+    date_to = _date_field("To")
     clinic = forms.ModelChoiceField(
         Organization.objects.all(), required=False, empty_label="All clinics"
     )
