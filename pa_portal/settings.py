@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Early: NUL characters, deep JSON and absurd numbers get a 400 before any view sees them.
+    "pa_portal.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -271,6 +273,10 @@ AUTHORIZATION_VALID_DAYS = env_int("AUTHORIZATION_VALID_DAYS", 180)
 APPEAL_DEADLINE_DAYS = env_int("APPEAL_DEADLINE_DAYS", 180)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# JSON bodies (REST and FHIR) nested deeper than this, or carrying a number larger than this in
+# size, are refused with a 400 by pa_portal.middleware before any parser or view reads them.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
+JSON_MAX_NUMBER = 10**15
 
 # E-mail (notifications/), Django's MAILERS: SMTP in deployments from these variables; in
 # development each message is a file in var/mail (EMAIL_FILE_PATH), or EMAIL_BACKEND=console.
