@@ -32,8 +32,13 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
+# The role sets, defined here once; every rule that names a group of roles uses these.
+CLINIC_ROLES = frozenset({Role.PRESCRIBER})
 REVIEWER_ROLES = frozenset({Role.PHARMACIST, Role.MEDICAL_DIRECTOR})
+DIRECTOR_ROLES = frozenset({Role.MEDICAL_DIRECTOR})
 OVERSIGHT_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
+# Everyone on the payer's side: they see every clinic's submitted cases.
+PAYER_STAFF_ROLES = REVIEWER_ROLES | OVERSIGHT_ROLES
 
 
 class PortalUserManager(UserManager["User"]):

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Role, User
+from .models import PAYER_STAFF_ROLES, User
 
-SECOND_FACTOR_ROLES = frozenset({Role.PHARMACIST, Role.MEDICAL_DIRECTOR, Role.AUDITOR, Role.ADMIN})
+SECOND_FACTOR_ROLES = PAYER_STAFF_ROLES
 
 
 def needs_second_factor(user: User) -> bool:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts.models import Role
+from accounts.models import OVERSIGHT_ROLES
 from accounts.permissions import role_required
 from reviews.selectors import case_for
 
@@ -25,7 +25,7 @@ from .metrics import measure_rows, review_metrics
 from .models import AuditLog
 from .queries import CappedPaginator, case_timeline, decisions_made, filter_log
 
-oversight = role_required(Role.AUDITOR, Role.ADMIN)
+oversight = role_required(*OVERSIGHT_ROLES)
 CHAIN_CHECKS_SHOWN = 30
 
 

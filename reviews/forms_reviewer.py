@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from accounts.models import Organization, Role, User
+from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Organization, User
 
 from .models import ChecklistOverride, IdentityRuling, Status, Urgency
 from .selectors import QUEUE_SORTS
@@ -102,7 +102,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, escalated: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # An escalated case goes only to a medical director.
-        roles = [Role.MEDICAL_DIRECTOR] if escalated else [Role.PHARMACIST, Role.MEDICAL_DIRECTOR]
+        roles = DIRECTOR_ROLES if escalated else REVIEWER_ROLES
         field = self.fields["reviewer"]
         assert isinstance(field, ReviewerChoiceField)
         field.queryset = User.objects.filter(role__in=roles, is_active=True).order_by(

@@ -17,7 +17,7 @@ from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import PAYER_STAFF_ROLES, REVIEWER_ROLES, Role, User
 
 from .members import search_key
 from .models import (
@@ -38,7 +38,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     qs = Case.objects.select_related("patient", "organization", "assigned_to")
     if user.role == Role.PRESCRIBER and user.organization_id is not None:
         return qs.filter(organization_id=user.organization_id)
-    if user.role in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR, Role.AUDITOR, Role.ADMIN):
+    if user.role in PAYER_STAFF_ROLES:
         # Reviewers never see drafts: a draft is still the clinic's own business.
         return qs.exclude(status=Status.DRAFT)
     return qs.none()
@@ -55,6 +55,26 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     if user.role != Role.PRESCRIBER or user.organization_id is None:
         return Patient.objects.none()
     return Patient.objects.filter(organization_id=user.organization_id)
+
+
+def patient_or_none(user: User, pk: int) -> Patient | None:
+    return patients_visible_to(user).filter(pk=pk).first()
+
+
+def clinic_patients(user: User, query: str = "") -> QuerySet[Patient]:
+    """The clinic's patients, by name; a search matches the member ID however it is typed
+    (the canonical key, in part) or the last name."""
+    patients = patients_visible_to(user)
+    if query:
+        by_key = Q(member_key__contains=key) if (key := search_key(query)) else Q()
+        patients = patients.filter(by_key | Q(last_name__icontains=query))
+    return patients.order_by("last_name", "first_name")
+
+
+def clinic_cases(user: User, statuses: tuple[str, ...] | None = None) -> QuerySet[Case]:
+    """The clinic's request list, latest change first, in the given statuses (None: all)."""
+    cases = cases_visible_to(user).defer(*LIST_DEFERRED).order_by("-updated_at")
+    return cases if statuses is None else cases.filter(status__in=statuses)
 
 
 def patient_for(user: User, pk: int) -> Patient:
@@ -142,7 +162,7 @@ def reviewer_queue(user: User, filters: Mapping[str, Any]) -> QuerySet[Case]:
     filters: scope ("unassigned" | "mine" | ""), status, urgency, clinic (Organization or id),
     due ("overdue" | "soon"), q (reference or member ID), sort (a QUEUE_SORTS key).
     """
-    if user.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR):
+    if user.role not in REVIEWER_ROLES:
         return Case.objects.none()
     unheld = [Status.SUBMITTED, Status.PENDED]
     if user.role == Role.MEDICAL_DIRECTOR:

@@ -12,6 +12,7 @@ from notifications import services as notices
 from .letters import render_letter_pdf
 from .models import Decision
 from .services import record_event
+from .workflow import Action
 
 
 @shared_task(
@@ -45,7 +46,7 @@ def generate_letter(decision_id: int) -> str:
         record_event(
             decision.case,
             None,
-            "letter_generated",
+            Action.LETTER,
             detail={"decision_id": decision.pk, "bytes": len(pdf)},
         )
         notices.letter_ready(decision.case)

@@ -1,16 +1,22 @@
-"""Every allowed move of a case, in one table. Anything not listed here is refused."""
+"""Every allowed move of a case, in one table, and every rule of the form "may this happen to a
+case in this status, by this role": anything not listed here is refused.
+
+Action also names every case event (the moves and the events that change no status), and
+ACTION_LABELS is the one place that says each in words.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounts.models import Role
+from accounts.models import CLINIC_ROLES, DIRECTOR_ROLES, REVIEWER_ROLES, Role
 
 from .errors import ServiceError
 from .models import Status
 
 
 class Action:
+    # Moves: each is in TRANSITIONS for the statuses it is allowed from.
     SUBMIT = "submit"
     CLAIM = "claim"
     ASSIGN = "assign"
@@ -21,17 +27,71 @@ class Action:
     APPROVE = "approve"
     DENY = "deny"
     WITHDRAW = "withdraw"
+    EDIT = "draft_saved"  # change a draft's facts and details
+    ATTACH = "document_added"  # attach a document
+    RULE = "override"  # rule on a checklist line
+    RULE_IDENTITY = "identity_ruling"  # rule on a possible same person
+    # Events that are not a clinic's or reviewer's move on the case's status.
+    CREATE = "created"
+    LETTER = "letter_generated"
+    VOID = "authorization_voided"
+    CORRECT_MEMBER = "member_id_corrected"
+
+
+MOVES = (
+    Action.SUBMIT,
+    Action.CLAIM,
+    Action.ASSIGN,
+    Action.RELEASE,
+    Action.PEND,
+    Action.ANSWER,
+    Action.ESCALATE,
+    Action.APPROVE,
+    Action.DENY,
+    Action.WITHDRAW,
+    Action.EDIT,
+    Action.ATTACH,
+    Action.RULE,
+    Action.RULE_IDENTITY,
+)
+
+# The one table of words for every event, as the case history shows it.
+ACTION_LABELS = {
+    Action.CREATE: "Draft created",
+    Action.EDIT: "Draft saved",
+    Action.SUBMIT: "Submitted",
+    Action.CLAIM: "Taken for review",
+    Action.ASSIGN: "Assigned",
+    Action.RELEASE: "Returned to the queue",
+    Action.PEND: "Information requested",
+    Action.ANSWER: "Information sent",
+    Action.ESCALATE: "Escalated to the medical director",
+    Action.APPROVE: "Approved",
+    Action.DENY: "Denied",
+    Action.WITHDRAW: "Withdrawn",
+    Action.ATTACH: "Document attached",
+    Action.RULE: "Checklist line ruled",
+    Action.RULE_IDENTITY: "Possible same person ruled",
+    Action.LETTER: "Determination letter ready",
+    Action.VOID: "Authorization voided by an administrator",
+    Action.CORRECT_MEMBER: "Member ID corrected by an administrator",
+}
 
 
 @dataclass(frozen=True)
 class Move:
     to: Status
     roles: frozenset[str]
+    # Where the move goes instead when nobody holds the case (an answer to a released pend).
+    unheld_to: Status | None = None
+
+    def destination(self, holder_id: int | None) -> Status:
+        return self.unheld_to if holder_id is None and self.unheld_to is not None else self.to
 
 
-CLINIC = frozenset({Role.PRESCRIBER})
-REVIEWERS = frozenset({Role.PHARMACIST, Role.MEDICAL_DIRECTOR})
-DIRECTOR = frozenset({Role.MEDICAL_DIRECTOR})
+CLINIC = CLINIC_ROLES
+REVIEWERS = REVIEWER_ROLES
+DIRECTOR = DIRECTOR_ROLES
 
 TRANSITIONS: dict[tuple[Status, str], Move] = {
     (Status.DRAFT, Action.SUBMIT): Move(Status.SUBMITTED, CLINIC),
@@ -50,7 +110,7 @@ TRANSITIONS: dict[tuple[Status, str], Move] = {
     (Status.IN_REVIEW, Action.PEND): Move(Status.PENDED, REVIEWERS),
     (Status.ESCALATED, Action.PEND): Move(Status.PENDED, DIRECTOR),
     # The answer goes back to the reviewer who asked (in review), or to the queue if released.
-    (Status.PENDED, Action.ANSWER): Move(Status.IN_REVIEW, CLINIC),
+    (Status.PENDED, Action.ANSWER): Move(Status.IN_REVIEW, CLINIC, unheld_to=Status.SUBMITTED),
     (Status.IN_REVIEW, Action.ESCALATE): Move(Status.ESCALATED, REVIEWERS),
     (Status.IN_REVIEW, Action.APPROVE): Move(Status.APPROVED, REVIEWERS),
     (Status.ESCALATED, Action.APPROVE): Move(Status.APPROVED, DIRECTOR),
@@ -61,6 +121,16 @@ TRANSITIONS: dict[tuple[Status, str], Move] = {
     (Status.IN_REVIEW, Action.WITHDRAW): Move(Status.WITHDRAWN, CLINIC),
     (Status.PENDED, Action.WITHDRAW): Move(Status.WITHDRAWN, CLINIC),
     (Status.ESCALATED, Action.WITHDRAW): Move(Status.WITHDRAWN, CLINIC),
+    # Only a draft is edited; after the submit, changes come as an answer to a pend.
+    (Status.DRAFT, Action.EDIT): Move(Status.DRAFT, CLINIC),
+    # Documents go with a draft or with the answer to a request for information.
+    (Status.DRAFT, Action.ATTACH): Move(Status.DRAFT, CLINIC),
+    (Status.PENDED, Action.ATTACH): Move(Status.PENDED, CLINIC),
+    # Rulings (a checklist line, a possible same person) are for whoever may decide the case now.
+    (Status.IN_REVIEW, Action.RULE): Move(Status.IN_REVIEW, REVIEWERS),
+    (Status.ESCALATED, Action.RULE): Move(Status.ESCALATED, DIRECTOR),
+    (Status.IN_REVIEW, Action.RULE_IDENTITY): Move(Status.IN_REVIEW, REVIEWERS),
+    (Status.ESCALATED, Action.RULE_IDENTITY): Move(Status.ESCALATED, DIRECTOR),
 }
 
 VERBS = {
@@ -74,6 +144,10 @@ VERBS = {
     Action.APPROVE: "approved",
     Action.DENY: "denied",
     Action.WITHDRAW: "withdrawn",
+    Action.EDIT: "edited",
+    Action.ATTACH: "given documents",
+    Action.RULE: "ruled on",
+    Action.RULE_IDENTITY: "ruled on",
 }
 
 
@@ -88,6 +162,10 @@ PRESENT = {
     Action.APPROVE: "approve",
     Action.DENY: "deny",
     Action.WITHDRAW: "withdraw",
+    Action.EDIT: "edit",
+    Action.ATTACH: "attach documents to",
+    Action.RULE: "rule on the checklist of",
+    Action.RULE_IDENTITY: "rule on the patient of",
 }
 
 ROLE_PLURALS = {
@@ -115,11 +193,24 @@ def check_move(status: str, action: str, role: str) -> Move:
     return move
 
 
+# Refusals that say more than "cannot be <verb>": what to do instead.
+REFUSALS = {
+    Action.EDIT: "This request was submitted and is frozen; changes go through an answer to a "
+    "request for information; nothing was changed.",
+    Action.ATTACH: "Documents can be added to a draft or in answer to a request for information; "
+    "nothing was changed.",
+    Action.RULE: "Checklist lines can be ruled on only while the case is in review or escalated; "
+    "nothing was changed.",
+}
+
+
 def refusal(current: Status, action: str) -> str:
     if current in (Status.APPROVED, Status.DENIED):
         return f"This case was already decided ({current.label.lower()}); nothing was changed."
     if current == Status.WITHDRAWN:
         return "This case was withdrawn by the clinic; nothing was changed."
+    if action in REFUSALS:
+        return REFUSALS[action]
     return (
         f"A case that is {_phrase(current)} cannot be {VERBS.get(action, action)}; "
         "nothing was changed."
@@ -131,6 +222,12 @@ def _phrase(status: Status) -> str:
     return status.label.split(":")[0].lower()
 
 
+def may(status: str, action: str, role: str) -> bool:
+    """Whether the table allows this move from this status to this role (holder aside)."""
+    move = TRANSITIONS.get((Status(status), action))
+    return move is not None and role in move.roles
+
+
 def allowed_actions(status: str, role: str) -> list[str]:
     current = Status(status)
     return [a for (s, a), m in TRANSITIONS.items() if s == current and role in m.roles]
@@ -138,7 +235,9 @@ def allowed_actions(status: str, role: str) -> list[str]:
 
 # Who may act on a case someone holds. The decision-making moves belong to the holder (or, for an
 # unheld escalated case, to any medical director); releasing is for the holder or a director.
-HOLDER_ONLY = frozenset({Action.PEND, Action.ESCALATE, Action.APPROVE, Action.DENY})
+HOLDER_ONLY = frozenset(
+    {Action.PEND, Action.ESCALATE, Action.APPROVE, Action.DENY, Action.RULE, Action.RULE_IDENTITY}
+)
 
 
 def check_holder(

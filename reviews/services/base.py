@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import REVIEWER_ROLES, Role, User
 from audit.log import record as audit_record
 from audit.policy import current_policy_settings
 
@@ -64,14 +64,14 @@ def _require_clinic(actor: User, organization_id: int) -> None:
 
 
 def _require_reviewer(actor: User) -> None:
-    if actor.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR):
+    if actor.role not in REVIEWER_ROLES:
         raise NotAllowed("Only pharmacist reviewers and medical directors may do this.")
 
 
 def _move(case: Case, actor: User, action: str) -> tuple[str, Status]:
     """Check the move against the workflow table; returns (from, to)."""
     move = check_move(case.status, action, actor.role)
-    return case.status, move.to
+    return case.status, move.destination(case.assigned_to_id)
 
 
 def _next_reference() -> str:

@@ -10,6 +10,7 @@ from accounts.models import Role, User
 
 from ..members import member_key
 from ..models import Authorization, Case, Patient
+from ..workflow import Action
 from .base import record_event
 from .errors import NotAllowed, ServiceError
 
@@ -37,7 +38,7 @@ def authorization_void(*, actor: User, number: str, reason: str) -> Authorizatio
     record_event(
         authorization.case,
         actor,
-        "authorization_voided",
+        Action.VOID,
         reason=reason,
         detail={"authorization": number},
     )
@@ -71,7 +72,7 @@ def patient_correct_member_id(
         record_event(
             case,
             actor,
-            "member_id_corrected",
+            Action.CORRECT_MEMBER,
             reason=reason,
             detail={"from": before, "to": patient.member_id},
         )

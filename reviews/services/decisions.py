@@ -175,7 +175,7 @@ def _close(
     record_event(
         case,
         actor,
-        "approve" if to_status == Status.APPROVED else "deny",
+        Action.APPROVE if to_status == Status.APPROVED else Action.DENY,
         from_status=from_status,
         to_status=to_status,
         reason=reason,

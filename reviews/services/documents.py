@@ -14,11 +14,11 @@ from accounts.models import User
 from ..models import (
     Case,
     Document,
-    Status,
 )
-from ..workflow import TransitionError
+from ..workflow import Action
 from .base import (
     _locked,
+    _move,
     _require_clinic,
     record_event,
 )
@@ -48,10 +48,7 @@ def document_attach(
     """Store a lab or imaging report; the content decides the type, not the file's name."""
     case = _locked(case)
     _require_clinic(actor, case.organization_id)
-    if case.status not in (Status.DRAFT, Status.PENDED):
-        raise TransitionError(
-            "Documents can be added to a draft or in answer to a request for information."
-        )
+    from_status, to_status = _move(case, actor, Action.ATTACH)
     content_type = _check_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -72,7 +69,9 @@ def document_attach(
     record_event(
         case,
         actor,
-        "document_added",
+        Action.ATTACH,
+        from_status=from_status,
+        to_status=to_status,
         detail={"document_id": document.pk, "kind": kind, "name": document.original_name},
     )
     return document

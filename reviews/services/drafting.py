@@ -18,7 +18,7 @@ from ..models import (
     Status,
     Urgency,
 )
-from ..workflow import Action, TransitionError
+from ..workflow import Action
 from .base import (
     _clock_hours,
     _locked,
@@ -70,7 +70,7 @@ def create_draft(
         created_by=actor,
         **{k: v for k, v in details.items() if k in DETAIL_FIELDS},
     )
-    record_event(case, actor, "created", to_status=Status.DRAFT)
+    record_event(case, actor, Action.CREATE, to_status=Status.DRAFT)
     return case
 
 
@@ -96,11 +96,7 @@ def case_update_draft(
 ) -> Case:
     case = _locked(case)
     _require_clinic(actor, case.organization_id)
-    if case.status != Status.DRAFT:
-        raise TransitionError(
-            "This request was submitted and is frozen; changes go through an answer to a "
-            "request for information."
-        )
+    from_status, to_status = _move(case, actor, Action.EDIT)
     _check_urgency(urgency, expedite_reason)
     validate_facts(facts)
     case.facts = dict(facts)
@@ -110,7 +106,7 @@ def case_update_draft(
         if name in details:
             setattr(case, name, details[name])
     case.save(update_fields=["facts", "urgency", "expedite_reason", *DETAIL_FIELDS, "updated_at"])
-    record_event(case, actor, "draft_saved", from_status=Status.DRAFT, to_status=Status.DRAFT)
+    record_event(case, actor, Action.EDIT, from_status=from_status, to_status=to_status)
     return case
 
 
@@ -161,8 +157,6 @@ def case_answer_rfi(
     now = timezone.now()
     fields = _store_evaluation(case, evaluate_case(case, on=timezone.localdate(case.submitted_at)))
     fields += _resume_clock(case, now)
-    if case.assigned_to_id is None:
-        to_status = Status.SUBMITTED  # released while pended: back to the shared queue
     case.status = to_status
     case.save(update_fields=[*fields, "facts", "status", "updated_at"])
     if rfi is not None:

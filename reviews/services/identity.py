@@ -49,8 +49,7 @@ def identity_rule(
     """Record whether another member is this case's patient; "same person" counts that member's
     approvals against this request (the checklist is evaluated again)."""
     case = _locked(case)
-    # Whoever may decide the case now may rule on who its patient is.
-    _reviewer_move(case, actor, Action.APPROVE)
+    from_status, to_status = _reviewer_move(case, actor, Action.RULE_IDENTITY)
     if ruling not in IdentityRuling.Ruling.values:
         raise ServiceError("Rule the other member the same person or a different person.")
     if ruling == IdentityRuling.Ruling.DIFFERENT and not reason.strip():
@@ -70,7 +69,9 @@ def identity_rule(
     record_event(
         case,
         actor,
-        "identity_ruling",
+        Action.RULE_IDENTITY,
+        from_status=from_status,
+        to_status=to_status,
         reason=reason,
         detail={
             "other_member_key": other_member_key,

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import REVIEWER_ROLES, Role, User
 from audit.policy import current_policy_settings
 from notifications import services as notices
 
@@ -19,7 +19,7 @@ from ..models import (
     RequestForInformation,
     Status,
 )
-from ..workflow import Action, TransitionError, check_holder
+from ..workflow import Action, check_holder
 from .base import (
     _locked,
     _move,
@@ -85,7 +85,7 @@ def case_claim(*, actor: User, case: Case, reason: str = "") -> Case:
 def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") -> Case:
     case = _locked(case)
     _require_reviewer(actor)
-    if reviewer.role not in (Role.PHARMACIST, Role.MEDICAL_DIRECTOR) or not reviewer.is_active:
+    if reviewer.role not in REVIEWER_ROLES or not reviewer.is_active:
         raise ServiceError("Cases can only be assigned to an active reviewer.")
     if case.status == Status.ESCALATED and reviewer.role != Role.MEDICAL_DIRECTOR:
         raise ServiceError("An escalated case can only be assigned to a medical director.")
@@ -159,15 +159,10 @@ def checklist_override(
 ) -> ChecklistOverride:
     """Record a reviewer's ruling on one line beside the engine's result (never replacing it).
 
-    Whoever may decide the case now may rule on its lines: the same checks as a decision.
+    Whoever may decide the case now may rule on its lines (workflow: Action.RULE).
     """
     case = _locked(case)
-    if case.status not in (Status.IN_REVIEW, Status.ESCALATED):
-        _require_reviewer(actor)
-        raise TransitionError(
-            "Checklist lines can be overridden only while the case is in review or escalated."
-        )
-    _reviewer_move(case, actor, Action.APPROVE)
+    from_status, to_status = _reviewer_move(case, actor, Action.RULE)
     if status not in ChecklistOverride.Ruling.values:
         raise ServiceError("An override rules a line met or not met.")
     if not reason.strip():
@@ -188,7 +183,9 @@ def checklist_override(
     record_event(
         case,
         actor,
-        "override",
+        Action.RULE,
+        from_status=from_status,
+        to_status=to_status,
         reason=reason,
         detail={"criterion": criterion_id, "engine": line["status"], "ruling": status},
     )

@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews import selectors
-from reviews.workflow import Action, available_actions
+from reviews.workflow import ACTION_LABELS, Action, available_actions
 
 register = template.Library()
 
@@ -75,28 +75,9 @@ def case_status_color(status: str) -> str:
     return CASE_STATUS_COLORS.get(status, "secondary")
 
 
-EVENT_LABELS = {
-    "created": "Draft created",
-    "draft_saved": "Draft saved",
-    "submit": "Submitted",
-    "claim": "Taken for review",
-    "assign": "Assigned",
-    "release": "Returned to the queue",
-    "pend": "Information requested",
-    "answer_rfi": "Information sent",
-    "escalate": "Escalated to the medical director",
-    "approve": "Approved",
-    "deny": "Denied",
-    "withdraw": "Withdrawn",
-    "document_added": "Document attached",
-    "override": "Checklist line ruled",
-    "letter_generated": "Determination letter ready",
-}
-
-
 @register.filter
 def event_label(action: str) -> str:
-    return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())
+    return ACTION_LABELS.get(action, action.replace("_", " ").capitalize())
 
 
 # --- browser journeys (issue 8) ---------------------------------------------------------------

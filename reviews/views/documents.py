@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from audit.log import record as audit_record
 
-from ..models import Case, Decision
-from ..selectors import case_for, document_for
+from ..models import Case
+from ..selectors import case_for, decision_of, document_for
 
 
 def _user(request: HttpRequest) -> User:
@@ -53,7 +53,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def letter_download(request: HttpRequest, pk: int) -> FileResponse:
     case = case_for(_user(request), pk)
-    decision = Decision.objects.filter(case=case).first()
+    decision = decision_of(case)
     if decision is None or not decision.letter:
         raise Http404("The determination letter is not ready yet.")
     audit_record(action="letter.download", request=request, case=case, obj=decision)

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from accounts.models import Role, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
 
-from .. import services
+from .. import selectors, services
 from ..forms_prescriber import (
     AnswerForm,
     DocumentForm,
@@ -33,10 +32,13 @@ from ..forms_prescriber import (
     add_facts_errors,
     initial_from_facts,
 )
-from ..members import search_key
-from ..models import OPEN_STATUSES, Case, Decision, Patient, Status
-from ..selectors import LIST_DEFERRED, case_for, cases_visible_to, patients_visible_to
-from ..workflow import Action, allowed_actions
+from ..models import OPEN_STATUSES, Case, Patient, Status
+from ..selectors import (
+    case_for,
+    case_record,
+    decision_of,
+)
+from ..workflow import Action, allowed_actions, may
 from .documents import documents_by_criterion
 
 clinic_only = role_required(Role.PRESCRIBER)
@@ -72,10 +74,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("show", "open")
     if tab not in TABS:
         tab = "open"
-    cases = cases_visible_to(clinic_user(request)).defer(*LIST_DEFERRED).order_by("-updated_at")
-    statuses = TABS[tab][1]
-    if statuses is not None:
-        cases = cases.filter(status__in=statuses)
+    cases = selectors.clinic_cases(clinic_user(request), TABS[tab][1])
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -88,13 +87,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    patients: QuerySet[Patient] = patients_visible_to(clinic_user(request))
-    if query:
-        by_key = Q(member_key__contains=key) if (key := search_key(query)) else Q()
-        patients = patients.filter(by_key | Q(last_name__icontains=query))
-    page = Paginator(patients.order_by("last_name", "first_name"), 25).get_page(
-        request.GET.get("page")
-    )
+    patients = selectors.clinic_patients(clinic_user(request), query)
+    page = Paginator(patients, 25).get_page(request.GET.get("page"))
     return render(request, "reviews/prescriber/patient_list.html", {"page": page, "q": query})
 
 
@@ -181,7 +175,7 @@ def _request_in(form: RequestForm, submit: bool) -> services.RequestIn:
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = clinic_user(request)
     case = case_for(user, pk)
-    if case.status != Status.DRAFT:
+    if not may(case.status, Action.EDIT, user.role):
         messages.info(request, "This request was submitted and is frozen; it cannot be edited.")
         return redirect("prescriber:case_detail", pk=case.pk)
     form = RequestForm(posted(request), user=user, case=case)
@@ -242,10 +236,9 @@ def _preview(request: HttpRequest, patient: Patient | None) -> HttpResponse:
 @require_POST
 def checklist_preview(request: HttpRequest) -> HttpResponse:
     patient_id = request.POST.get("patient", "")
-    patients = patients_visible_to(clinic_user(request))
     # ASCII digits only ("²".isdigit() is true, int("²") fails) and no longer than a bigint's.
     wanted = patient_id.isascii() and patient_id.isdigit() and len(patient_id) <= 18
-    patient = patients.filter(pk=int(patient_id)).first() if wanted else None
+    patient = selectors.patient_or_none(clinic_user(request), int(patient_id)) if wanted else None
     return _preview(request, patient)
 
 
@@ -264,20 +257,21 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = clinic_user(request)
     audit_record(action="case.view", request=request, case=case)
     actions = allowed_actions(case.status, user.role)
+    record = case_record(case)
     return {
         "case": case,
         "patient": case.patient,
-        "events": case.events.select_related("actor"),
-        "documents": case.documents.all(),
+        "events": record.events,
+        "documents": record.documents,
         "documents_by_criterion": documents_by_criterion(case),
         "facts_summary": FactsForm(initial=initial_from_facts(case.facts)).summary(),
-        "rfis": case.rfis.select_related("requested_by", "answered_by"),
-        "open_rfi": case.rfis.filter(answered_at__isnull=True).first(),
-        "decision": Decision.objects.filter(case=case).first(),
-        "can_edit": Action.SUBMIT in actions,
+        "rfis": record.rfis,
+        "open_rfi": next((rfi for rfi in record.rfis if rfi.answered_at is None), None),
+        "decision": record.decision,
+        "can_edit": Action.EDIT in actions,
         "can_answer": Action.ANSWER in actions,
         "can_withdraw": Action.WITHDRAW in actions,
-        "can_upload": case.status in (Status.DRAFT, Status.PENDED),
+        "can_upload": Action.ATTACH in actions,
     }
 
 
@@ -326,7 +320,7 @@ def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Answer a request for information: corrected facts, documents and a note."""
     user = clinic_user(request)
     case = case_for(user, pk)
-    if case.status != Status.PENDED:
+    if not may(case.status, Action.ANSWER, user.role):
         messages.info(request, "This request has no open request for information.")
         return redirect("prescriber:case_detail", pk=case.pk)
     if request.method == "GET":
@@ -366,9 +360,10 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             messages.success(request, f"{document.original_name} attached.")
-            target = "prescriber:case_answer" if case.status == Status.PENDED else None
-            return redirect(target or "prescriber:case_detail", pk=case.pk)
-    if case.status == Status.PENDED:
+            answering = may(case.status, Action.ANSWER, user.role)
+            target = "prescriber:case_answer" if answering else "prescriber:case_detail"
+            return redirect(target, pk=case.pk)
+    if may(case.status, Action.ANSWER, user.role):
         return _render_answer(request, case, document_form=form)
     return _render_detail(request, case, document_form=form)
 
@@ -400,5 +395,5 @@ def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The letter box of a decided case; polled by htmx while the letter is being prepared."""
     case = case_for(clinic_user(request), pk)
-    decision = Decision.objects.filter(case=case).first()
+    decision = decision_of(case)
     return render(request, "reviews/prescriber/_letter.html", {"case": case, "decision": decision})

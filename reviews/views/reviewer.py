@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role, User
+from accounts.models import REVIEWER_ROLES, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
 from audit.policy import current_policy_settings
@@ -40,7 +40,7 @@ from ..models import Case, Status
 from ..workflow import Action, TransitionError, available_actions
 from .documents import documents_by_criterion
 
-REVIEWERS = (Role.PHARMACIST, Role.MEDICAL_DIRECTOR)
+REVIEWERS = tuple(REVIEWER_ROLES)
 
 Perform = Callable[[User, Case, dict[str, Any]], object]
 
