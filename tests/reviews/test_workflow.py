@@ -62,7 +62,7 @@ escalated  override         escalated  director
 escalated  identity_ruling  escalated  director
 escalated  withdraw         withdrawn  clinic
 """
-WHO = {
+WHO: dict[str, set[str]] = {
     "clinic": {Role.PRESCRIBER},
     "reviewers": {Role.PHARMACIST, Role.MEDICAL_DIRECTOR},
     "director": {Role.MEDICAL_DIRECTOR},

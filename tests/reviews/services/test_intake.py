@@ -183,21 +183,21 @@ def test_it_refuses_a_look_alike_member_id_with_a_clear_message(lakeside: User, 
 def test_the_api_refuses_a_key_sent_again_with_another_body(riverside: User) -> None:
     client = client_for(riverside)
     first = {"patient": _patient_fields("FEP-500"), "facts": approvable_facts()}
-    headers = {"HTTP_IDEMPOTENCY_KEY": "k-1"}
+    headers = {"Idempotency-Key": "k-1"}
     created = client.post(
-        reverse("api:cases"), json.dumps(first), content_type="application/json", **headers
+        reverse("api:cases"), json.dumps(first), content_type="application/json", headers=headers
     )
     assert created.status_code == 201
     other = {**first, "patient": _patient_fields("FEP-501")}
     refused = client.post(
-        reverse("api:cases"), json.dumps(other), content_type="application/json", **headers
+        reverse("api:cases"), json.dumps(other), content_type="application/json", headers=headers
     )
     assert refused.status_code == 422
     reference = created.json()["reference"]
     assert refused.json()["earlier_request"] == reference and reference in refused.json()["detail"]
     assert Case.objects.count() == 1 and Patient.objects.count() == 1
     again = client.post(
-        reverse("api:cases"), json.dumps(first), content_type="application/json", **headers
+        reverse("api:cases"), json.dumps(first), content_type="application/json", headers=headers
     )
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
     assert again.json()["reference"] == reference
