@@ -300,10 +300,10 @@ def criteria_code_system() -> dict[str, Any]:
 
 def capability_statement(base_url: str) -> dict[str, Any]:
     """What this endpoint does, and only that: PAS $submit (with Claim updates) and $inquire on
-    Claim with the IG's OperationDefinitions, JSON only, and reads of the Questionnaire and the
-    CodeSystems. It instantiates none of the IG's CapabilityStatements: the intermediary's asks
-    for XML and Subscriptions, which this endpoint lacks. Public and free of PHI: it names no
-    patient, case or user."""
+    Claim with the IG's OperationDefinitions, JSON only, Subscriptions (backport, PAS topic,
+    rest-hook), and reads of the Questionnaire and the CodeSystems. It instantiates none of the
+    IG's CapabilityStatements: the intermediary's asks for XML, which this endpoint lacks (and
+    for updates of a Subscription). Public and free of PHI: it names no patient, case or user."""
     pas_operations = "http://hl7.org/fhir/us/davinci-pas/OperationDefinition"
     return {
         "resourceType": "CapabilityStatement",
@@ -321,8 +321,8 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Answers conform to the PAS response profiles; other PAS "
-                "capabilities (XML, Subscriptions, a CDex Task exchange) are not offered.",
+                "documentation": "Answers conform to the PAS response profiles. XML and a CDex "
+                "Task exchange are not offered.",
                 "security": {
                     "description": "Authorization: Token <token> (a per-device API token of a "
                     "portal user) or a portal session. Only prescriber-office staff submit and "
@@ -352,6 +352,27 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                                 "a Parameters with 0..n PAS inquiry response Bundles out.",
                             },
                         ],
+                    },
+                    {
+                        "extension": [
+                            {
+                                "url": "http://hl7.org/fhir/uv/subscriptions-backport/"
+                                "StructureDefinition/capabilitystatement-subscriptiontopic-"
+                                "canonical",
+                                "valueCanonical": "http://hl7.org/fhir/us/davinci-pas/"
+                                "SubscriptionTopic/PASSubscriptionTopic",
+                            }
+                        ],
+                        "type": "Subscription",
+                        "supportedProfile": [
+                            "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/"
+                            "backport-subscription"
+                        ],
+                        "interaction": [{"code": "create"}, {"code": "read"}, {"code": "delete"}],
+                        "documentation": "R4 Subscriptions backport on the PAS topic: rest-hook "
+                        "only (https; http to localhost), a handshake, then id-only or "
+                        "full-resource notifications when a request of the clinic is pended "
+                        "for information or decided.",
                     },
                     {
                         "type": "Questionnaire",

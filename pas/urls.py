@@ -11,6 +11,16 @@ urlpatterns = [
     path("Claim/$submit", login_not_required(views.ClaimSubmitView.as_view()), name="submit"),
     path("Claim/$inquire", login_not_required(views.ClaimInquireView.as_view()), name="inquire"),
     path(
+        "Subscription",
+        login_not_required(views.SubscriptionsView.as_view()),
+        name="subscriptions",
+    ),
+    path(
+        "Subscription/<str:subscription_id>",
+        login_not_required(views.SubscriptionView.as_view()),
+        name="subscription",
+    ),
+    path(
         "Questionnaire/hemgenix",
         login_not_required(views.QuestionnaireView.as_view()),
         name="questionnaire",

@@ -11,6 +11,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
+from rest_framework import status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -18,11 +19,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from audit.log import record as audit_record
 from reviews.api.permissions import IsClinicStaff as ApiClinicStaff
 
-from . import codes, intake, questionnaire
+from . import codes, intake, questionnaire, subscriptions
 from .bundle import RequestBundle, read_bundle
 from .mapping import submission_from
+from .models import Subscription
 from .outcomes import FHIR_PARSERS, FHIR_RENDERERS, FhirNegotiation, fhir_exception_handler
 from .responses import Answering, original_trace, response_bundle
 
@@ -108,6 +111,52 @@ class ClaimInquireView(FhirView):
                 "parameter": [{"name": "return", "resource": bundle} for bundle in bundles],
             }
         )
+
+
+class SubscriptionsView(FhirView):
+    """POST /fhir/Subscription: a clinic system subscribes to its clinic's PAS decisions and
+    requests for information (R4 backport, rest-hook); 201 with status requested, active once
+    the handshake reaches the endpoint."""
+
+    permission_classes = [IsAuthenticated, IsClinicStaff]
+
+    @NOT_IN_OPENAPI
+    def post(self, request: Request) -> Response:
+        subscription = subscriptions.create(_user(request), request.data)
+        audit_record(
+            action="fhir.subscription.create",
+            request=request,
+            detail={"subscription": str(subscription.id), "endpoint": subscription.endpoint},
+        )
+        location = request.build_absolute_uri(f"/fhir/Subscription/{subscription.id}")
+        return Response(
+            subscriptions.as_resource(subscription),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+class SubscriptionView(FhirView):
+    """GET /fhir/Subscription/<id>: its status; DELETE: off (no more notifications)."""
+
+    permission_classes = [IsAuthenticated, IsClinicStaff]
+
+    @NOT_IN_OPENAPI
+    def get(self, request: Request, subscription_id: str) -> Response:
+        subscription = subscriptions.visible(_user(request), subscription_id)
+        return Response(subscriptions.as_resource(subscription))
+
+    @NOT_IN_OPENAPI
+    def delete(self, request: Request, subscription_id: str) -> Response:
+        subscription = subscriptions.visible(_user(request), subscription_id)
+        subscription.status = Subscription.Status.OFF
+        subscription.save(update_fields=["status"])
+        audit_record(
+            action="fhir.subscription.delete",
+            request=request,
+            detail={"subscription": str(subscription.id)},
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class QuestionnaireView(FhirView):

@@ -137,15 +137,17 @@ def test_it_states_its_capabilities_to_anyone(db: None) -> None:
 
 
 def test_it_claims_no_capability_it_lacks(riverside: User) -> None:
-    """No IG CapabilityStatement instantiated (the intermediary's needs XML and Subscription),
-    JSON only, no Subscription resource; and nothing of the signed-in caller or any patient."""
+    """No IG CapabilityStatement instantiated (the intermediary's needs XML), JSON only,
+    Subscription without update; and nothing of the signed-in caller or any patient."""
     signed_in = token_client(riverside).get(reverse("fhir:metadata"))
     anonymous = APIClient().get(reverse("fhir:metadata"))
     body = json.loads(anonymous.content)
     assert "instantiates" not in body and "implementationGuide" not in body
     assert all("xml" not in f for f in body["format"])
     kinds = [r["type"] for r in body["rest"][0]["resource"]]
-    assert kinds == ["Claim", "Questionnaire", "CodeSystem"]
+    assert kinds == ["Claim", "Subscription", "Questionnaire", "CodeSystem"]
+    [subscription] = [r for r in body["rest"][0]["resource"] if r["type"] == "Subscription"]
+    assert [i["code"] for i in subscription["interaction"]] == ["create", "read", "delete"]
     strip = {"date"}
     assert {k: v for k, v in json.loads(signed_in.content).items() if k not in strip} == {
         k: v for k, v in body.items() if k not in strip

@@ -16,6 +16,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
+from pas.models import Subscription
+from pas.subscriptions import PAS_TOPIC
 from reviews import services
 from reviews.models import Case, Document
 from reviews.tasks import generate_letter
@@ -39,7 +41,8 @@ SECRET_MEMBER = "RIV-SECRET-7"
 class Rule:
     method: str
     allowed: frozenset[str]
-    target: str = ""  # "case", "draft", "document", "decided", "codesystem" or "" (no kwargs)
+    # "case", "draft", "document", "decided", "codesystem", "subscription" or "" (no kwargs)
+    target: str = ""
 
 
 TABLE: dict[str, Rule] = {
@@ -65,6 +68,8 @@ TABLE: dict[str, Rule] = {
     "fhir:metadata": Rule("GET", frozenset(ROLES)),
     "fhir:submit": Rule("POST", CLINICS),
     "fhir:inquire": Rule("POST", CLINICS),
+    "fhir:subscriptions": Rule("POST", CLINICS),
+    "fhir:subscription": Rule("GET", OWNER, "subscription"),
     "fhir:questionnaire": Rule("GET", SIGNED_IN),
     "fhir:codesystem": Rule("GET", SIGNED_IN, "codesystem"),
     "prescriber:case_list": Rule("GET", CLINICS),
@@ -162,6 +167,17 @@ def target_kwargs(rule: Rule, world: dict[str, Any], users: dict[str, User]) -> 
     """A fresh Riverside case for each probe that may change one, the shared objects otherwise."""
     if rule.target == "codesystem":
         return {"system_id": "hemgenix-pa"}
+    if rule.target == "subscription":
+        riverside = users["riverside"]
+        assert riverside.organization is not None
+        subscription = Subscription.objects.create(
+            organization=riverside.organization,
+            created_by=riverside,
+            topic=PAS_TOPIC,
+            endpoint="https://ehr.riverside.example.org/pas-hook",
+            content=Subscription.Content.ID_ONLY,
+        )
+        return {"subscription_id": str(subscription.pk)}
     if rule.target == "document":
         return {"pk": world["document"].pk}
     if rule.target == "decided":
