@@ -39,7 +39,9 @@ TOKEN = inline_serializer(
     request=SignInSerializer,
     responses={
         201: TOKEN,
-        400: OpenApiResponse(DETAIL, description="wrong username or password"),
+        # No body schema: a field refused at the edge (pa_portal.middleware: a NUL byte, deep
+        # JSON) answers with field-level messages, a wrong password with "detail".
+        400: OpenApiResponse(description="wrong username or password, or a field refused"),
         403: OpenApiResponse(DETAIL, description="not clinic staff"),
         429: OpenApiResponse(DETAIL, description="too many failed attempts; see Retry-After"),
     },

@@ -136,7 +136,7 @@ PATIENT_FIELDS = (
     "gender_identity",
 )
 # Request details kept on the case itself, not in the facts.
-DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
+DETAIL_FIELDS = services.DETAIL_FIELDS
 
 
 def _json(value: Any) -> Any:

@@ -25,6 +25,7 @@ from .models import (
     Authorization,
     Case,
     CaseEvent,
+    ChecklistOverride,
     Decision,
     Document,
     IdentityRuling,
@@ -281,3 +282,19 @@ def possible_same_persons(case: Case) -> list[SamePerson]:
         )
         for key in keys
     ]
+
+
+def effective_overrides(case: Case) -> dict[str, ChecklistOverride]:
+    """The latest ruling per line (overrides are ordered oldest first)."""
+    return {o.criterion_id: o for o in case.overrides.select_related("actor")}
+
+
+def effective_statuses(
+    case: Case, overrides: Mapping[str, ChecklistOverride] | None = None
+) -> dict[str, str]:
+    """Each line's status as the reviewer stands on it: the latest ruling, else the engine's."""
+    rulings = effective_overrides(case) if overrides is None else overrides
+    return {
+        line["id"]: rulings[line["id"]].status if line["id"] in rulings else line["status"]
+        for line in case.checklist.get("lines", [])
+    }

@@ -51,8 +51,6 @@ from .review import (
     case_pend,
     case_release,
     checklist_override,
-    effective_overrides,
-    effective_statuses,
 )
 
 __all__ = [
@@ -90,8 +88,6 @@ __all__ = [
     "case_withdraw",
     "checklist_override",
     "document_attach",
-    "effective_overrides",
-    "effective_statuses",
     "evaluate_case",
     "evaluate_facts",
     "facts_document",

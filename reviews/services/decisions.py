@@ -19,6 +19,7 @@ from ..models import (
     Decision,
     Status,
 )
+from ..selectors import effective_statuses
 from ..workflow import Action
 from .base import (
     _locked,
@@ -34,7 +35,6 @@ from .evaluation import (
 from .identity import lock_member_keys, require_identity_settled
 from .review import (
     _reviewer_move,
-    effective_statuses,
 )
 
 

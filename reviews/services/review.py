@@ -3,7 +3,6 @@ checklist lines."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +18,7 @@ from ..models import (
     RequestForInformation,
     Status,
 )
+from ..selectors import effective_statuses
 from ..workflow import Action, check_holder
 from .base import (
     _locked,
@@ -190,19 +190,3 @@ def checklist_override(
         detail={"criterion": criterion_id, "engine": line["status"], "ruling": status},
     )
     return override
-
-
-def effective_overrides(case: Case) -> dict[str, ChecklistOverride]:
-    """The latest ruling per line (overrides are ordered oldest first)."""
-    return {o.criterion_id: o for o in case.overrides.select_related("actor")}
-
-
-def effective_statuses(
-    case: Case, overrides: Mapping[str, ChecklistOverride] | None = None
-) -> dict[str, str]:
-    """Each line's status as the reviewer stands on it: the latest ruling, else the engine's."""
-    rulings = effective_overrides(case) if overrides is None else overrides
-    return {
-        line["id"]: rulings[line["id"]].status if line["id"] in rulings else line["status"]
-        for line in case.checklist.get("lines", [])
-    }

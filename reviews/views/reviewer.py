@@ -125,8 +125,8 @@ def _render_case(
     """The case page; `bound` replaces a blank action form with one that failed validation."""
     user = _user(request)
     record = selectors.case_record(case)
-    overrides = services.effective_overrides(case)
-    statuses = services.effective_statuses(case, overrides)
+    overrides = selectors.effective_overrides(case)
+    statuses = selectors.effective_statuses(case, overrides)
     actions = available_actions(
         case.status, role=user.role, actor_id=user.pk, holder_id=case.assigned_to_id
     )
@@ -279,8 +279,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     with its message and changes nothing."""
     user = _user(request)
     case = selectors.reviewer_case(user, pk)
-    overrides = services.effective_overrides(case)
-    statuses = services.effective_statuses(case, overrides)
+    overrides = selectors.effective_overrides(case)
+    statuses = selectors.effective_statuses(case, overrides)
     form = FORMS[action](case, statuses, overrides, request.POST)
     if not form.is_valid():
         messages.error(request, "Check the highlighted fields; nothing was changed.")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.metrics import review_metrics
-from reviews import services
+from reviews import selectors, services
 from reviews.models import Case
 from tests.factories import approvable_facts, make_case
 
@@ -49,7 +49,7 @@ def decide(
     if outcome == "approve":
         services.case_approve(actor=reviewer, case=case)
     else:
-        failed = [c for c, status in services.effective_statuses(case).items() if status != "met"]
+        failed = [c for c, status in selectors.effective_statuses(case).items() if status != "met"]
         services.case_deny(actor=reviewer, case=case, failed_criteria=failed, reason="Not met")
     return case
 
