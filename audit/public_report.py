@@ -99,7 +99,8 @@ def chosen_year(request: HttpRequest) -> int:
     """?year=, else last calendar year (the report posted by March 31 covers the year before)."""
     this_year = timezone.localdate().year
     raw = request.GET.get("year", "")
-    if raw.isdigit() and FIRST_YEAR <= int(raw) <= this_year:
+    # Four ASCII digits: "²".isdigit() is true but int("²") fails, and so does a 5,000-digit one.
+    if raw.isascii() and raw.isdigit() and len(raw) == 4 and FIRST_YEAR <= int(raw) <= this_year:
         return int(raw)
     return this_year - 1
 

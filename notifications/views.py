@@ -47,7 +47,7 @@ def read(request: HttpRequest) -> HttpResponse:
     note_id = request.POST.get("id", "")
     note = (
         Notification.objects.filter(recipient=user, pk=int(note_id)).first()
-        if note_id.isdigit()
+        if note_id.isascii() and note_id.isdigit() and len(note_id) <= 18  # not "²", a bigint
         else None
     )
     if note is None:
