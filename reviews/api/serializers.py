@@ -63,7 +63,9 @@ class PatientInSerializer(serializers.Serializer[Any]):
     """The patient by member ID: the clinic's existing record is reused, else one is created
     (then the name, date of birth and sex assigned at birth are required)."""
 
-    member_id = serializers.CharField(max_length=30)
+    # As typed (spaces, dashes, zero-width characters count here); its canonical key has at most
+    # 30 letters and digits, checked by the intake with a message naming what is wrong.
+    member_id = serializers.CharField(max_length=60)
     first_name = serializers.CharField(max_length=100, required=False)
     last_name = serializers.CharField(max_length=100, required=False)
     date_of_birth = serializers.DateField(required=False)

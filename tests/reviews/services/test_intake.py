@@ -269,3 +269,17 @@ def test_two_doors_filing_one_new_member_at_once_leave_one_patient(riverside: Us
     assert Patient.objects.count() == 1
     assert Case.objects.count() == 2
     assert set(Case.objects.values_list("member_key", flat=True)) == {"FEP800"}
+
+
+def test_the_api_takes_a_member_id_typed_with_separators_beyond_thirty_characters(
+    riverside: User,
+) -> None:
+    typed = (
+        " - ".join(["FEP", "2001", "0101", "77"]) + "\u200b" * 10
+    )  # 30 letters and digits or fewer
+    body = {"patient": _patient_fields(typed), "facts": approvable_facts()}
+    response = client_for(riverside).post(
+        reverse("api:cases"), json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    assert Case.objects.get().member_key == "FEP2001010177"
