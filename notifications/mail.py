@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,14 +50,25 @@ def send_immediate(pk: int) -> bool:
     except Exception:
         Notification.objects.filter(pk=pk).update(emailed_at=None)
         raise
-    audit_record(
-        action="notification.emailed",
-        actor=None,
-        case=note.case,
-        obj=note,
-        detail={"kind": note.kind, "recipient": note.recipient.username},
-    )
+    with transaction.atomic():
+        if note.case_id is not None:
+            # The audit row's foreign key locks the case row (KEY SHARE); take that lock before
+            # the audit chain's lock, in the order every service takes them, or a service
+            # holding the case and waiting for the chain deadlocks with this task.
+            lock_case_key(note.case_id)
+        audit_record(
+            action="notification.emailed",
+            actor=None,
+            case=note.case,
+            obj=note,
+            detail={"kind": note.kind, "recipient": note.recipient.username},
+        )
     return True
+
+
+def lock_case_key(case_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM reviews_case WHERE id = %s FOR KEY SHARE", [case_id])
 
 
 def send_digest(user: User) -> int:

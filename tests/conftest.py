@@ -173,16 +173,28 @@ def settled_background_work(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def wait_for_sent_letters(timeout: float = 60) -> None:
-    """Until every decision whose letter task reached the broker has its letter."""
+    """Until every decision whose letter task reached the broker has its letter, and every
+    notification whose e-mail task did is e-mailed and audited."""
+    from audit.models import AuditLog
+    from notifications.models import Notification
     from reviews.models import Decision, OutboxMessage
+
+    def sent(task: str) -> set[int]:
+        messages = OutboxMessage.objects.filter(task=task, sent_at__isnull=False)
+        return {args[0] for args in messages.values_list("args", flat=True) if args}
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        sent = OutboxMessage.objects.filter(
-            task="reviews.generate_letter", sent_at__isnull=False
-        ).values_list("args", flat=True)
-        pending = {args[0] for args in sent if args}
-        if not Decision.objects.filter(pk__in=pending, letter="").exists():
+        letters = sent("reviews.generate_letter")
+        mails = Notification.objects.filter(pk__in=sent("notifications.send_email"))
+        emailed = AuditLog.objects.filter(
+            action="notification.emailed",
+            object_id__in=[str(pk) for pk in mails.values_list("pk", flat=True)],
+        )
+        if (
+            not Decision.objects.filter(pk__in=letters, letter="").exists()
+            and emailed.count() >= mails.count()
+        ):
             return
         time.sleep(0.1)
 

@@ -32,5 +32,6 @@ def test_it_counts_cases_marked_due_soon_and_overdue_by_urgency(
 
     assert (metrics.standard.breached, metrics.standard.due_soon_alerts) == (1, 0)
     assert (metrics.expedited.breached, metrics.expedited.due_soon_alerts) == (0, 1)
-    page = client_for(auditor).get(reverse("audit:metrics"), {"date_from": today, "date_to": today})
+    period = {"date_from": today.isoformat(), "date_to": today.isoformat()}
+    page = client_for(auditor).get(reverse("audit:metrics"), period)
     assert "Breached the review clock (marked overdue)" in page.content.decode()

@@ -1,5 +1,7 @@
 """The suite's Celery worker inherits this process's environment when it starts (after
-collection): its e-mails go to a fresh directory the tests here read (the file backend)."""
+collection): its e-mails (the file backend, the default outside production) go to a fresh
+directory the tests here read. Only the directory is set: a subprocess run under
+PA_ENV=production (the deploy checks) must still get SMTP."""
 
 import email
 import email.policy
@@ -8,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 MAIL_DIR = Path(tempfile.mkdtemp(prefix="pa-mail-"))
-os.environ["EMAIL_BACKEND"] = "file"
 os.environ["EMAIL_FILE_PATH"] = str(MAIL_DIR)
 
 
