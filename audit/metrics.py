@@ -63,6 +63,12 @@ class UrgencyMetrics:
     # Alerts of the SLA sweep (notifications.sla): cases marked due soon, and past due (breaches).
     due_soon_alerts: int = 0
     breached: int = 0
+    # Appeals filed in the period (by the appeal's urgency): decided, overturned (approved on
+    # appeal) and the time from filing to the appeal's decision.
+    appeals_filed: int = 0
+    appeals_decided: int = 0
+    appeals_overturned: int = 0
+    appeal_avg_hours: float | None = None
     avg_hours: float | None = None
     median_hours: float | None = None
 
@@ -108,9 +114,11 @@ def review_metrics(date_from: date, date_to: date, clinic: Organization | None =
     """Two grouped queries over the cases received from date_from to date_to (both included):
     the cases themselves, and the overturning overrides on the decided ones."""
     start, end = period_bounds(date_from, date_to)
-    cases = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    received = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
     if clinic is not None:
-        cases = cases.filter(organization=clinic)
+        received = received.filter(organization=clinic)
+    # Requests, not appeals: an appeal is counted as an appeal (below), not as a new request.
+    cases = received.filter(appeal_of__isnull=True)
     rows = cases.order_by().values("urgency").annotate(**_aggregates())
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -120,6 +128,8 @@ def review_metrics(date_from: date, date_to: date, clinic: Organization | None =
         found[urgency].update(overturned)
     for urgency, alerts in _sla_alerts(cases).items():
         found[urgency].update(alerts)
+    for urgency, appeals in _appeals(received.filter(appeal_of__isnull=False)).items():
+        found.setdefault(urgency, {}).update(appeals)
     return Metrics(
         date_from=date_from,
         date_to=date_to,
@@ -174,6 +184,33 @@ def _sla_alerts(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
     }
 
 
+def _appeals(appeals: QuerySet[Case]) -> dict[str, dict[str, Any]]:
+    """Per urgency: appeals filed, decided, overturned, and the average hours to decide one."""
+    decided = Q(status__in=DECIDED_STATUSES, decided_at__isnull=False)
+    rows = (
+        appeals.order_by()
+        .values("urgency")
+        .annotate(
+            appeals_filed=Count("pk"),
+            appeals_decided=Count("pk", filter=decided),
+            appeals_overturned=Count("pk", filter=Q(status=Status.APPROVED)),
+            appeal_avg_seconds=Avg(
+                EpochSeconds(F("decided_at") - F("submitted_at")), filter=decided
+            ),
+        )
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for values in rows:
+        row: dict[str, Any] = dict(values)
+        seconds = row.pop("appeal_avg_seconds")
+        urgency = row.pop("urgency")
+        found[urgency] = {
+            **row,
+            "appeal_avg_hours": seconds / 3600 if seconds is not None else None,
+        }
+    return found
+
+
 def _aggregates() -> dict[str, Any]:
     decided = Q(status__in=DECIDED_STATUSES, decided_at__isnull=False)
     seconds = EpochSeconds(F("decided_at") - F("submitted_at"))
@@ -194,7 +231,7 @@ def _urgency(urgency: str, found: dict[str, dict[str, Any]]) -> UrgencyMetrics:
     row = found.get(urgency)
     if row is None:
         return UrgencyMetrics(urgency=urgency)
-    avg, median = row.pop("avg_seconds"), row.pop("median_seconds")
+    avg, median = row.pop("avg_seconds", None), row.pop("median_seconds", None)
     return UrgencyMetrics(
         urgency=urgency,
         avg_hours=avg / 3600 if avg is not None else None,
@@ -225,6 +262,10 @@ MEASURES = (
     ("Decided with an overturned override (of decided)", "pct_with_overturn", "%"),
     ("Marked due soon (SLA alert)", "due_soon_alerts", ""),
     ("Breached the review clock (marked overdue)", "breached", ""),
+    ("Appeals filed", "appeals_filed", ""),
+    ("Appeals decided", "appeals_decided", ""),
+    ("Appeals overturned (approved on appeal)", "appeals_overturned", ""),
+    ("Average time to an appeal decision", "appeal_avg_hours", "hours"),
 )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import OVERSIGHT_ROLES
 from accounts.permissions import role_required
-from reviews.models import Case, Urgency
+from reviews.models import Case, Status, Urgency
 
 from .exports import csv_response
 from .log import record
@@ -53,11 +53,14 @@ class PublicReport:
 
 
 def approved_after_appeal(cases: QuerySet[Case]) -> dict[str, int]:
-    """Per urgency: the denied requests received in the period whose appeal was approved.
-
-    The portal takes no appeals yet (issue 17, item 5): none can have been approved.
-    """
-    return {}
+    """Per urgency: the denied requests received in the period whose appeal was approved."""
+    rows = (
+        cases.filter(status=Status.DENIED, appeals__status=Status.APPROVED)
+        .order_by()
+        .values("urgency")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    return {row["urgency"]: row["n"] for row in rows}
 
 
 def _round(value: float | None) -> float | None:
@@ -90,7 +93,9 @@ def _rows(metrics: Metrics, after_appeal: dict[str, int]) -> list[ReportRow]:
 def public_report(year: int) -> PublicReport:
     metrics = review_metrics(date(year, 1, 1), date(year, 12, 31))
     start, end = period_bounds(date(year, 1, 1), date(year, 12, 31))
-    cohort = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    cohort = Case.objects.filter(
+        submitted_at__gte=start, submitted_at__lt=end, appeal_of__isnull=True
+    )
     after_appeal = approved_after_appeal(cohort)
     return PublicReport(year, metrics, after_appeal, _rows(metrics, after_appeal))
 

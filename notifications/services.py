@@ -114,7 +114,13 @@ def case_escalated(case: Case, actor: User) -> None:
 
 
 def case_decided(case: Case) -> None:
-    notify(Kind.DECISION, case, clinic_staff(case))
+    kind = Kind.APPEAL_DECIDED if case.appeal_of_id is not None else Kind.DECISION
+    notify(kind, case, clinic_staff(case))
+
+
+def appeal_received(appeal: Case) -> None:
+    """The clinic's receipt, and the medical directors who may decide it."""
+    notify(Kind.APPEAL_RECEIVED, appeal, [*clinic_staff(appeal), *directors()])
 
 
 def letter_ready(case: Case) -> None:

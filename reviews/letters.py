@@ -109,6 +109,7 @@ def letter_context(decision: Decision) -> dict[str, Any]:
     appeal_days = current_policy_settings().appeal_deadline_days
     return {
         "plan": plan_contacts(),
+        "appeal_of": case.appeal_of,
         "dose": dose_for(case.body_weight_kg),
         "decision": decision,
         "case": case,

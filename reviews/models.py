@@ -135,11 +135,30 @@ class Case(models.Model):
     clock_paused_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     ever_pended = models.BooleanField(default=False)
+    # An appeal is a case of its own, linked to the denied case it appeals (services.appeals);
+    # PostgreSQL lets only a medical director who did not decide that case decide it (0008).
+    appeal_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        db_index=False,  # one_appeal_per_case indexes it
+    )
 
     class Meta:
         constraints = [
             # The target of the authorization's composite foreign key (see Patient).
             models.UniqueConstraint(fields=["id", "member_key"], name="case_id_member_key"),
+            # One internal appeal per decision; after it, external review (the letter says so).
+            models.UniqueConstraint(
+                fields=["appeal_of"],
+                condition=Q(appeal_of__isnull=False),
+                name="one_appeal_per_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(appeal_of=models.F("id")), name="case_appeal_not_itself"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),

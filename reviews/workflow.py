@@ -36,6 +36,9 @@ class Action:
     LETTER = "letter_generated"
     VOID = "authorization_voided"
     CORRECT_MEMBER = "member_id_corrected"
+    # The clinic appeals a denial: the denied case does not move, the appeal is a case of its
+    # own (services.appeals; check_appeal below).
+    APPEAL = "appeal_filed"
 
 
 MOVES = (
@@ -72,6 +75,7 @@ ACTION_LABELS = {
     Action.ATTACH: "Document attached",
     Action.RULE: "Checklist line ruled",
     Action.RULE_IDENTITY: "Possible same person ruled",
+    Action.APPEAL: "Appeal filed",
     Action.LETTER: "Determination letter ready",
     Action.VOID: "Authorization voided by an administrator",
     Action.CORRECT_MEMBER: "Member ID corrected by an administrator",
@@ -259,6 +263,30 @@ def check_holder(
         raise TransitionError(
             f"{holder_name} holds this case; claim it or have it assigned to you first. "
             "Nothing was changed."
+        )
+
+
+def check_appeal(status: str, role: str) -> None:
+    """An appeal is filed by the requesting clinic's staff, of a denied case only. The denied
+    case does not move (closed cases never do): the appeal is a new case linked to it."""
+    if role not in CLINIC_ROLES:
+        raise TransitionError("Only the requesting clinic's staff may appeal; nothing was changed.")
+    if status != Status.DENIED:
+        raise TransitionError("Only a denied request can be appealed; nothing was changed.")
+
+
+def check_appeal_decider(*, role: str, actor_id: int, original_decider_id: int | None) -> None:
+    """An appeal is decided only by a medical director who did not decide the appealed case
+    (NCQA UM: a practitioner not involved in the denial). PostgreSQL checks the same when the
+    decision is written (migration 0008_appeals)."""
+    if role != Role.MEDICAL_DIRECTOR:
+        raise TransitionError(
+            "Only a medical director may decide an appeal; escalate it instead. Nothing was changed."
+        )
+    if actor_id == original_decider_id:
+        raise TransitionError(
+            "You made the decision this appeal is about; another medical director must decide "
+            "the appeal. Nothing was changed."
         )
 
 

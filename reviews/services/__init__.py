@@ -14,10 +14,12 @@ from this package, never from its modules, so a module can move without touching
     documents   attachments
     review      the reviewer's moves and rulings on checklist lines
     decisions   approve and deny
+    appeals     a clinic's appeal of a denial, and who may decide it
 """
 
 from ..members import MemberIdInvalid
 from ..workflow import TransitionError
+from .appeals import appeal_deadline, case_appeal
 from .base import record_event
 from .corrections import authorization_void, patient_correct_member_id
 from .decisions import case_approve, case_deny
@@ -72,8 +74,10 @@ __all__ = [
     "ServiceError",
     "TransitionError",
     "active_approvals_for",
+    "appeal_deadline",
     "authorization_void",
     "case_answer_rfi",
+    "case_appeal",
     "case_approve",
     "case_assign",
     "case_claim",

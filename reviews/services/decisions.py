@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..selectors import effective_statuses
 from ..workflow import Action
+from .appeals import check_appeal_decision
 from .base import (
     _locked,
     _on_commit,
@@ -73,6 +74,7 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
     """
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.APPROVE)
+    check_appeal_decision(case, actor)
     now = timezone.now()
     require_identity_settled(case)
     # Approvals of one person under two member keys (ruled the same person) are beyond the
@@ -119,6 +121,7 @@ def case_deny(*, actor: User, case: Case, failed_criteria: list[str], reason: st
     """Deny on criteria that stand not met or unknown, with a reason in plain words."""
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.DENY)
+    check_appeal_decision(case, actor)
     if (
         current_policy_settings().denial_requires_medical_director
         and actor.role != Role.MEDICAL_DIRECTOR

@@ -1,0 +1,209 @@
+"""Appeals: the clinic appeals a denial with a statement, new facts and documents; the appeal is
+a case of its own, evaluated again, on its own clock, decided only by a medical director who did
+not make the original decision (the workflow and PostgreSQL both refuse anyone else)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from audit.metrics import review_metrics
+from audit.public_report import public_report
+from notifications.models import Kind, Notification
+from reviews import services
+from reviews.letters import render_letter_pdf
+from reviews.models import Case, Decision
+from reviews.workflow import TransitionError
+from tests.factories import approvable_facts, make_case
+from tests.reviews.test_letters import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+LOW_FIX = {**approvable_facts(), "fix_activity_value": "5"}
+
+
+@pytest.fixture
+def second_director(users: dict[str, User]) -> User:
+    return User.objects.create_user(
+        username="drew",
+        password="x" * 20,
+        role=Role.MEDICAL_DIRECTOR,
+        first_name="Drew",
+        last_name="Dunmore",
+        credentials="MD",
+    )
+
+
+def denied_by(riverside: User, decider: User) -> Case:
+    case = make_case(riverside, facts=LOW_FIX, claim_by=decider)
+    services.case_deny(
+        actor=decider,
+        case=case,
+        failed_criteria=["fix_activity"],
+        reason="Factor IX activity is above the policy's limit.",
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def appeal(riverside: User, original: Case, **kwargs: Any) -> Case:
+    kwargs.setdefault("statement", "The earlier lab was drawn during a factor infusion.")
+    kwargs.setdefault("facts", {"fix_activity_value": "1"})
+    return services.case_appeal(actor=riverside, case=original, **kwargs)
+
+
+def test_it_files_an_appeal_as_its_own_case_evaluated_again_on_its_own_clock(
+    riverside: User, director: User, settings: Any
+) -> None:
+    settings.APPEAL_CLOCK_HOURS = {"standard": 720, "expedited": 72}
+    original = denied_by(riverside, director)
+    upload = SimpleUploadedFile("lab.pdf", b"%PDF-1.4\n% repeat lab\n%%EOF\n")
+
+    filed = appeal(riverside, original, documents=[(upload, "lab_report")])
+
+    assert filed.pk != original.pk and filed.appeal_of == original
+    assert filed.status == "submitted" and filed.reference != original.reference
+    # The engine read the new fact: the line that failed is met now.
+    line = next(ln for ln in filed.checklist["lines"] if ln["id"] == "fix_activity")
+    assert line["status"] == "met"
+    assert filed.facts["fix_activity_value"] == "1"
+    assert filed.submitted_at is not None
+    assert filed.due_at == filed.submitted_at + timedelta(hours=720)
+    assert [d.original_name for d in filed.documents.all()] == ["lab.pdf"]
+    assert Case.objects.get(pk=original.pk).status == "denied"
+    assert original.events.filter(action="appeal_filed").get().reason.startswith("The earlier")
+    told = Notification.objects.filter(case=filed, kind=Kind.APPEAL_RECEIVED)
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["dana", "riverside"]
+
+
+def test_it_refuses_an_appeal_decided_by_the_director_who_made_the_denial(
+    riverside: User, director: User
+) -> None:
+    filed = appeal(riverside, denied_by(riverside, director))
+    services.case_claim(actor=director, case=filed)
+
+    with pytest.raises(TransitionError, match="another medical director must decide"):
+        services.case_approve(actor=director, case=filed)
+    with pytest.raises(TransitionError, match="another medical director must decide"):
+        services.case_deny(actor=director, case=filed, failed_criteria=["fix_activity"], reason="x")
+
+    assert not Decision.objects.filter(case=filed).exists()
+
+
+def test_it_refuses_a_pharmacist_deciding_an_appeal(
+    riverside: User, director: User, pharmacist: User
+) -> None:
+    filed = appeal(riverside, denied_by(riverside, director))
+    services.case_claim(actor=pharmacist, case=filed)
+
+    with pytest.raises(TransitionError, match="Only a medical director may decide an appeal"):
+        services.case_approve(actor=pharmacist, case=filed)
+
+
+def test_it_lets_another_director_overturn_the_denial_with_a_letter_of_its_own(
+    riverside: User, director: User, second_director: User
+) -> None:
+    original = denied_by(riverside, director)
+    filed = appeal(riverside, original)
+    services.case_claim(actor=second_director, case=filed)
+
+    decision = services.case_approve(actor=second_director, case=filed)
+
+    assert decision.decided_by == second_director
+    assert Case.objects.get(pk=filed.pk).authorization.number
+    text = pdf_text(render_letter_pdf(decision))
+    assert "Appeal determination" in text and "Decision: APPROVED" in text
+    assert f"This letter decides the appeal of request {original.reference}" in text
+    assert Notification.objects.filter(case=filed, kind=Kind.APPEAL_DECIDED).exists()
+
+
+def test_it_states_external_review_as_the_next_step_when_the_denial_is_upheld(
+    riverside: User, director: User, second_director: User
+) -> None:
+    original = denied_by(riverside, director)
+    filed = appeal(riverside, original, facts={})
+    services.case_claim(actor=second_director, case=filed)
+
+    decision = services.case_deny(
+        actor=second_director, case=filed, failed_criteria=["fix_activity"], reason="Still high."
+    )
+
+    text = pdf_text(render_letter_pdf(decision))
+    assert "Decision: DENIED" in text
+    assert "This decision ends the plan's internal appeal" in text
+    assert "Your right to appeal" not in text
+    assert "You may ask for an external review" in text
+    assert "of the date of this letter" in text
+
+
+def test_it_refuses_the_original_denier_in_postgresql_too(
+    riverside: User, director: User, pharmacist: User, second_director: User
+) -> None:
+    filed = appeal(riverside, denied_by(riverside, director))
+
+    for decider in (director, pharmacist):
+        with pytest.raises(IntegrityError, match="appeal is decided by"), transaction.atomic():
+            Decision.objects.create(case=filed, outcome="approved", decided_by=decider)
+    Decision.objects.create(case=filed, outcome="approved", decided_by=second_director)
+
+
+def test_it_refuses_an_appeal_after_the_deadline(riverside: User, director: User) -> None:
+    original = denied_by(riverside, director)
+    Decision.objects.filter(case=original).update(created_at=timezone.now() - timedelta(days=181))
+
+    with pytest.raises(services.ServiceError, match=r"appeal deadline .* has passed"):
+        appeal(riverside, original)
+
+
+def test_it_refuses_a_second_appeal_an_appeal_of_an_approval_and_another_clinic(
+    riverside: User, lakeside: User, director: User, second_director: User
+) -> None:
+    original = denied_by(riverside, director)
+    filed = appeal(riverside, original, facts={})
+    with pytest.raises(services.ServiceError, match="already been appealed"):
+        appeal(riverside, original)
+
+    approved = make_case(riverside, claim_by=director)
+    services.case_approve(actor=director, case=approved)
+    with pytest.raises(TransitionError, match="Only a denied request can be appealed"):
+        appeal(riverside, approved)
+
+    with pytest.raises(services.NotAllowed):
+        appeal(lakeside, denied_by(riverside, director))
+
+    services.case_claim(actor=second_director, case=filed)
+    services.case_deny(
+        actor=second_director, case=filed, failed_criteria=["fix_activity"], reason="x"
+    )
+    with pytest.raises(services.ServiceError, match="external review"):
+        appeal(riverside, Case.objects.get(pk=filed.pk))
+
+
+def test_it_needs_a_statement(riverside: User, director: User) -> None:
+    with pytest.raises(services.ServiceError, match="statement"):
+        appeal(riverside, denied_by(riverside, director), statement="  ")
+
+
+def test_it_counts_appeals_filed_overturned_and_their_time_apart_from_requests(
+    riverside: User, director: User, second_director: User
+) -> None:
+    original = denied_by(riverside, director)
+    filed = appeal(riverside, original)
+    services.case_claim(actor=second_director, case=filed)
+    services.case_approve(actor=second_director, case=filed)
+    assert filed.submitted_at is not None
+    Case.objects.filter(pk=filed.pk).update(decided_at=filed.submitted_at + timedelta(hours=12))
+
+    today = timezone.localdate()
+    standard = review_metrics(today, today).standard
+
+    assert standard.received == 1  # the appeal is not a new request
+    assert (standard.appeals_filed, standard.appeals_overturned) == (1, 1)
+    assert standard.appeal_avg_hours == pytest.approx(12.0)
+    rows = {r.label: r.standard for r in public_report(today.year).rows}
+    assert rows["Approved after appeal"] == 100.0
