@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import prescriber
+from .views import appeals, prescriber
 
 app_name = "prescriber"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("requests/<int:pk>/answer/", prescriber.case_answer, name="case_answer"),
     path("requests/<int:pk>/withdraw/", prescriber.case_withdraw, name="case_withdraw"),
     path("requests/<int:pk>/letter/", prescriber.letter_status, name="letter_status"),
+    path("requests/<int:pk>/appeal/", appeals.case_appeal, name="case_appeal"),
 ]

@@ -4,12 +4,14 @@ not make the original decision (the workflow and PostgreSQL both refuse anyone e
 
 from __future__ import annotations
 
+import subprocess
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -20,7 +22,9 @@ from reviews import services
 from reviews.letters import render_letter_pdf
 from reviews.models import Case, Decision
 from reviews.workflow import TransitionError
+from tests.conftest import client_for
 from tests.factories import approvable_facts, make_case
+from tests.reliability.servers import wait_until
 from tests.reviews.test_letters import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +211,84 @@ def test_it_counts_appeals_filed_overturned_and_their_time_apart_from_requests(
     assert standard.appeal_avg_hours == pytest.approx(12.0)
     rows = {r.label: r.standard for r in public_report(today.year).rows}
     assert rows["Approved after appeal"] == 100.0
+
+
+# --- the clinic's page, and the round trip through the real worker ----------------------------
+
+
+def test_it_files_an_appeal_from_the_clinics_page_with_new_facts_and_a_document(
+    riverside: User, director: User
+) -> None:
+    original = denied_by(riverside, director)
+    client = client_for(riverside)
+    url = reverse("prescriber:case_appeal", kwargs={"pk": original.pk})
+    assert "File the appeal" in client.get(url).content.decode()
+
+    response = client.post(
+        url,
+        {
+            "statement": "The earlier lab was drawn during a factor infusion.",
+            "new_facts": "fix_activity_value = 1",
+            "urgency": "standard",
+            "document_kind": "lab_report",
+            "documents": [SimpleUploadedFile("repeat.pdf", b"%PDF-1.4\n% lab\n%%EOF\n")],
+        },
+    )
+
+    filed = Case.objects.get(appeal_of=original)
+    assert response["Location"] == reverse("prescriber:case_detail", kwargs={"pk": filed.pk})
+    assert filed.facts["fix_activity_value"] == "1"
+    assert [d.original_name for d in filed.documents.all()] == ["repeat.pdf"]
+    again = client.get(url).content.decode()
+    assert "This denial has already been appealed." in again
+
+
+def test_it_shows_why_a_case_cannot_be_appealed_and_hides_it_from_other_clinics(
+    riverside: User, lakeside: User, director: User
+) -> None:
+    approved = make_case(riverside, claim_by=director)
+    services.case_approve(actor=director, case=approved)
+    url = reverse("prescriber:case_appeal", kwargs={"pk": approved.pk})
+
+    page = client_for(riverside).get(url).content.decode()
+
+    assert "Only a denied request can be appealed." in page
+    assert client_for(lakeside).get(url).status_code == 404
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_the_appeal_round_trip_with_the_real_worker(
+    celery_worker_process: subprocess.Popen[bytes],
+    riverside: User,
+    director: User,
+    second_director: User,
+) -> None:
+    original = denied_by(riverside, director)
+    filed = appeal(riverside, original)
+    reviewer = client_for(director)
+    reviewer.post(reverse("reviewer:claim", kwargs={"pk": filed.pk}))
+
+    refused = reviewer.post(
+        reverse("reviewer:approve", kwargs={"pk": filed.pk}), {"reason": "Now met."}
+    )
+
+    assert refused.status_code == 409
+    assert "another medical director must decide" in refused.content.decode()
+    assert not Decision.objects.filter(case=filed).exists()
+
+    services.case_release(actor=director, case=filed)
+    services.case_claim(actor=second_director, case=filed)
+    decision = services.case_approve(actor=second_director, case=filed, reason="Now met.")
+
+    wait_until(
+        lambda: bool(Decision.objects.get(pk=decision.pk).letter), "the appeal letter", timeout=60
+    )
+    decision.refresh_from_db()
+    with decision.letter.open("rb") as handle:
+        text = pdf_text(handle.read())
+    assert "Appeal determination" in text and "Decision: APPROVED" in text
+    kinds = set(
+        Notification.objects.filter(case=filed, recipient=riverside).values_list("kind", flat=True)
+    )
+    assert kinds == {Kind.APPEAL_RECEIVED, Kind.APPEAL_DECIDED, Kind.LETTER_READY}

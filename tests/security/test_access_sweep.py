@@ -85,6 +85,8 @@ TABLE: dict[str, Rule] = {
     "prescriber:case_answer": Rule("GET", OWNER, "case"),
     "prescriber:case_withdraw": Rule("GET", OWNER, "case"),
     "prescriber:letter_status": Rule("GET", OWNER, "decided"),
+    # The appeal form of a decided case (an approval answers why it cannot be appealed).
+    "prescriber:case_appeal": Rule("GET", OWNER, "decided"),
     "reviewer:queue": Rule("GET", REVIEWERS),
     "reviewer:case": Rule("GET", REVIEWERS, "case"),
     "reviewer:claim": Rule("POST", REVIEWERS, "case"),
