@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from criteria.facts import FLAG_FIELDS, Facts, ImagingResult, LabResult
+from criteria.labels import assay_label, specialty_label
 from criteria.policy import Outcome, Policy
 from criteria.results import Evidence, Status, new_evidence
 
@@ -326,12 +327,15 @@ def check_prescriber(f: Facts, p: Policy) -> Outcome:
         )
         if value is not None
     )
+    # Reasons name specialties in words (criteria/labels.py), never by their codes.
+    said, recommended = specialty_label(prescriber), specialty_label(recommender)
     if prescriber in ok:
-        return Outcome(MET, f"Prescribed by a {prescriber} prescriber", ev)
+        return Outcome(MET, f"Prescriber's specialty qualifies: {said}", ev)
     if recommender in ok:
         return Outcome(
             MET,
-            f"Recommended by a {recommender} specialist (prescriber: {prescriber or 'n/a'})",
+            f"Recommended by a qualifying specialist: {recommended} "
+            f"(prescriber's specialty: {said})",
             ev,
         )
     if prescriber is None and recommender is None:
@@ -339,26 +343,30 @@ def check_prescriber(f: Facts, p: Policy) -> Outcome:
     if prescriber is None:
         return Outcome(
             UNKNOWN,
-            f"Prescriber specialty not supplied; recommender {recommender!r} does not qualify",
+            f"Prescriber specialty not supplied; the recommending specialist's specialty "
+            f"({recommended}) does not qualify",
             ev,
             "Provide the prescriber's specialty",
         )
     if recommender is None:
         return Outcome(
             UNKNOWN,
-            f"Prescriber specialty {prescriber!r} is not hematology or hemophilia B; "
+            f"Prescriber's specialty ({said}) is not hematology or hemophilia B; "
             "no recommending specialist supplied",
             ev,
             "Provide the specialty of the hematologist or hemophilia B specialist who "
-            "recommended Hemgenix, or state 'none' if no such specialist recommended it",
+            "recommended Hemgenix, or state that no such specialist recommended it",
         )
     who = (
-        "no specialist recommendation" if recommender == "none" else f"recommender {recommender!r}"
+        "no specialist recommended it"
+        if recommender == "none"
+        else f"the recommending specialist's ({recommended}) is not"
     )
+    accepted = ", ".join(specialty_label(s) for s in ok)
     return Outcome(
         NOT_MET,
-        f"Prescriber {prescriber!r} and {who} are not hematology or hemophilia B "
-        f"specialties (accepted: {', '.join(ok)})",
+        f"Prescriber's specialty ({said}) is not hematology or hemophilia B, and {who} "
+        f"(accepted: {accepted})",
         ev,
     )
 
@@ -390,11 +398,11 @@ def check_inhibitor_titer(f: Facts, p: Policy) -> Outcome:
         return Outcome(UNKNOWN, "No factor IX inhibitor screen result supplied")
     assay = _slug(f.inhibitor_assay, "-")
     shown = f"{fmt_decimal(titer)} BU"
-    ev = (new_evidence("inhibitor_titer_bu", f"{shown} ({assay or 'assay not stated'})", tested),)
+    ev = (new_evidence("inhibitor_titer_bu", f"{shown} ({assay_label(assay)})", tested),)
     cutoff = f"{fmt_decimal(p.inhibitor_bu_cutoff)} BU"
-    required = " or ".join(a.title() for a in p.inhibitor_assays)
+    required = " or ".join(assay_label(a) for a in p.inhibitor_assays)
     if assay not in p.inhibitor_assays:
-        which = "with no assay stated" if assay is None else f"by the {assay.title()} assay"
+        which = "with no assay stated" if assay is None else f"by the {assay_label(assay)} assay"
         return Outcome(
             UNKNOWN,
             f"Inhibitor screen {shown} {which}; policy requires the {required} assay",
@@ -406,10 +414,12 @@ def check_inhibitor_titer(f: Facts, p: Policy) -> Outcome:
         return Outcome(UNKNOWN, f"Inhibitor screen {shown} is negative", ev)
     if titer >= p.inhibitor_bu_cutoff:
         return Outcome(
-            NOT_MET, f"Inhibitor screen {shown} ({assay.title()}{_on(tested)}) is ≥ {cutoff}", ev
+            NOT_MET,
+            f"Inhibitor screen {shown} ({assay_label(assay)}{_on(tested)}) is ≥ {cutoff}",
+            ev,
         )
     return Outcome(
-        MET, f"Inhibitor screen {shown} ({assay.title()}{_on(tested)}) is below {cutoff}", ev
+        MET, f"Inhibitor screen {shown} ({assay_label(assay)}{_on(tested)}) is below {cutoff}", ev
     )
 
 

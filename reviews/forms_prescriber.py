@@ -25,35 +25,32 @@ from criteria.facts import FLAG_FIELDS
 from criteria.io import FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
 from criteria.registry import POLICIES
 
-from . import services
+from . import labels, services
 from .members import MemberIdInvalid, member_key
 from .models import Case, DocumentKind, Patient, Urgency
 from .selectors import patients_visible_to
 
 # --- choices ----------------------------------------------------------------------------------
 
+# The labels come from the one place that holds them (reviews/labels.py).
+SPECIALTY_LABELS = labels.SPECIALTY_LABELS
+ASSAY_LABELS = labels.ASSAY_LABELS
+HIV_LABELS = labels.HIV_LABELS
+LAB_LABELS = labels.LAB_LABELS
+IMAGING_LABELS = labels.IMAGING_LABELS
+CRITERION_LABELS = labels.CRITERION_LABELS
+
 UNKNOWN_LABEL = "Not known yet"
 TRI_CHOICES = [("", UNKNOWN_LABEL), ("yes", "Yes"), ("no", "No")]
 TRI_VALUES = {"yes": True, "no": False}
 
-SPECIALTY_LABELS = {
-    "hematology": "Hematology",
-    "hematology_oncology": "Hematology/oncology",
-    "pediatric_hematology": "Pediatric hematology",
-    "pediatric_hematology_oncology": "Pediatric hematology/oncology",
-    "hemophilia_treatment_center": "Hemophilia treatment center",
-    "hemophilia_specialist": "Hemophilia B specialist",
-}
 # Every policy version's qualifying specialties, so no stored choice falls off the list.
 SPECIALISTS = tuple(
     dict.fromkeys(s for policy in POLICIES.values() for s in policy.specialist_specialties)
 )
 OTHER_SPECIALTIES = [
-    ("internal_medicine", "Internal medicine"),
-    ("family_medicine", "Family medicine"),
-    ("pediatrics", "Pediatrics"),
-    ("oncology", "Oncology (not hematology)"),
-    ("other", "Other specialty"),
+    (s, SPECIALTY_LABELS[s])
+    for s in ("internal_medicine", "family_medicine", "pediatrics", "oncology", "other")
 ]
 SPECIALIST_CHOICES = [
     (s, SPECIALTY_LABELS.get(s, s.replace("_", " ").capitalize())) for s in SPECIALISTS
@@ -65,41 +62,17 @@ PRESCRIBER_SPECIALTY_CHOICES = [
 ]
 RECOMMENDER_CHOICES = [
     ("", "Not given"),
-    ("none", "No hematologist or hemophilia specialist recommended it"),
+    ("none", SPECIALTY_LABELS["none"]),
     ("Recommended by", SPECIALIST_CHOICES),
 ]
 FIX_UNIT_CHOICES = [("", "Unit"), *[(u, u) for u in FIX_UNITS]]
-ASSAY_LABELS = {"nijmegen-bethesda": "Nijmegen-Bethesda", "bethesda": "Bethesda", "other": "Other"}
 ASSAY_CHOICES = [("", "Assay"), *[(a, ASSAY_LABELS.get(a, a)) for a in INHIBITOR_ASSAYS]]
-HIV_LABELS = {
-    "negative": "Negative",
-    "positive_controlled": "Positive, controlled with antiviral therapy",
-    "positive_uncontrolled": "Positive, not controlled",
-}
 HIV_CHOICES = [("", UNKNOWN_LABEL), *[(s, HIV_LABELS.get(s, s)) for s in HIV_STATUSES]]
 
 # Form field prefix per lab code and per imaging kind.
 LABS = {"ALT": "alt", "AST": "ast", "ALP": "alp", "TBILI": "tbili"}
-LAB_LABELS = {"ALT": "ALT", "AST": "AST", "ALP": "ALP", "TBILI": "Total bilirubin"}
 IMAGING = {"hepatic_ultrasound": "ultrasound", "elastography": "elastography"}
-IMAGING_LABELS = {"hepatic_ultrasound": "Hepatic ultrasound", "elastography": "Elastography"}
 
-CRITERION_LABELS = {
-    "age": "Age",
-    "sex": "Sex assigned at birth",
-    "diagnosis": "Diagnosis (hemophilia B)",
-    "fix_activity": "Factor IX activity",
-    "prophylaxis": "Factor IX prophylaxis",
-    "bleeding_history": "Bleeding history",
-    "liver_assessment": "Liver health assessment",
-    "prescriber": "Prescriber specialty",
-    "excl_inhibitor_history": "Inhibitor history",
-    "excl_inhibitor_titer": "Inhibitor screen (Bethesda titer)",
-    "excl_hiv": "HIV status",
-    "excl_hepatitis": "Hepatitis B/C",
-    "excl_gene_therapy": "Gene therapy",
-    "lifetime_limit": "Lifetime limit",
-}
 CRITERION_CHOICES = list(
     {
         c.id: CRITERION_LABELS.get(c.id, c.wording[:60])
@@ -251,7 +224,7 @@ def add_facts_errors(
         elif path in ("date_of_birth", "sex_assigned_at_birth"):
             form.add_error(None, f"Patient record: {fact_error_message(path, message)}")
         else:
-            form.add_error(None, message)
+            form.add_error(None, labels.fact_error(path, message))
 
 
 # --- fields -----------------------------------------------------------------------------------

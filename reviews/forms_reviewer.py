@@ -9,6 +9,7 @@ from django import forms
 
 from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Organization, User
 
+from . import labels
 from .models import ChecklistOverride, IdentityRuling, Status, Urgency
 from .selectors import QUEUE_SORTS
 
@@ -142,7 +143,10 @@ class _LinesForm(forms.Form):
     """A form that offers some of the case's checklist lines as choices."""
 
     def line_choices(self, lines: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
-        return [(line["id"], f"{line['wording']} ({line['id']})") for line in lines]
+        return [
+            (line["id"], f"{labels.criterion_label(line['id'])}: {line['wording']}")
+            for line in lines
+        ]
 
 
 class OverrideForm(_LinesForm):

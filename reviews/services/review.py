@@ -12,6 +12,7 @@ from accounts.models import REVIEWER_ROLES, Role, User
 from audit.policy import current_policy_settings
 from notifications import services as notices
 
+from ..labels import criterion_label, status_label
 from ..models import (
     Case,
     ChecklistOverride,
@@ -171,7 +172,10 @@ def checklist_override(
     if line is None:
         raise ServiceError(f"The checklist has no line {criterion_id!r}.")
     if effective_statuses(case).get(criterion_id) == status:
-        raise ServiceError(f"The line {criterion_id!r} already reads {status.replace('_', ' ')}.")
+        raise ServiceError(
+            f"The line {criterion_label(criterion_id)!r} already reads "
+            f"{status_label(status).lower()}."
+        )
     override = ChecklistOverride.objects.create(
         case=case,
         criterion_id=criterion_id,

@@ -6,7 +6,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from reviews import selectors
+from reviews import labels, selectors
 from reviews.workflow import ACTION_LABELS, Action, available_actions
 
 register = template.Library()
@@ -159,3 +159,42 @@ def _errors(field: BoundField) -> SafeString:
             ((n, field.auto_id, error) for n, error in enumerate(field.errors, start=1)),
         ),
     )
+
+
+# --- human labels for internal codes (issue 16; reviews/labels.py) ----------------------------
+
+
+@register.filter
+def criterion_label(criterion_id: str) -> str:
+    return labels.criterion_label(str(criterion_id))
+
+
+@register.filter
+def criterion_labels(criterion_ids: Any) -> str:
+    return labels.criterion_labels(str(c) for c in criterion_ids or ())
+
+
+@register.filter
+def fact_label(name: str) -> str:
+    return labels.fact_label(str(name))
+
+
+@register.filter
+def evidence_value(evidence: Any) -> str:
+    """An evidence item's value in words ({"fact": "on_fix_prophylaxis", "value": "true"} -> Yes)."""
+    return labels.fact_value(str(evidence.get("fact", "")), evidence.get("value"))
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return labels.status_label(str(status))
+
+
+@register.filter
+def lab_label(code: str) -> str:
+    return labels.LAB_LABELS.get(str(code).upper(), str(code))
+
+
+@register.filter
+def imaging_label(kind: str) -> str:
+    return labels.IMAGING_LABELS.get(str(kind), as_words(str(kind)))

@@ -21,7 +21,7 @@ from accounts.models import Role, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
 
-from .. import selectors, services
+from .. import labels, selectors, services
 from ..forms_prescriber import (
     AnswerForm,
     DocumentForm,
@@ -228,7 +228,7 @@ def _preview(request: HttpRequest, patient: Patient | None) -> HttpResponse:
     try:
         context["checklist"] = services.evaluate_facts(patient=patient, facts=form.facts())
     except services.FactsInvalid as exc:
-        context["facts_errors"] = [message for _, message in exc.errors]
+        context["facts_errors"] = [labels.fact_error(path, message) for path, message in exc.errors]
     return render(request, "reviews/prescriber/_preview.html", context)
 
 
@@ -280,7 +280,7 @@ def _draft_checklist(case: Case) -> tuple[dict[str, Any] | None, list[str]]:
     try:
         return services.evaluate_case(case), []
     except services.FactsInvalid as exc:
-        return None, [message for _, message in exc.errors]
+        return None, [labels.fact_error(path, message) for path, message in exc.errors]
 
 
 def _render_detail(

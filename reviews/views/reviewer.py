@@ -21,7 +21,7 @@ from accounts.permissions import role_required
 from audit.log import record as audit_record
 from audit.policy import current_policy_settings
 
-from .. import selectors, services
+from .. import labels, selectors, services
 from ..forms_reviewer import (
     SORT_LABELS,
     AssignForm,
@@ -155,27 +155,13 @@ def _render_case(
 
 
 def _fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
-    """The clinic's scalar facts as label/text pairs (labs and imaging get their own table)."""
+    """The clinic's scalar facts as label/text pairs in words (labs and imaging get their own
+    table)."""
     return [
-        (_fact_label(key), _fact_text(value))
+        (labels.fact_label(key), labels.fact_value(key, value))
         for key, value in facts.items()
         if not isinstance(value, list | dict)
     ]
-
-
-# Words in fact names that are abbreviations: "fix_activity_value" reads "Factor IX activity value".
-FACT_WORDS = {"fix": "factor IX", "hiv": "HIV", "bu": "BU", "b": "B", "c": "C"}
-
-
-def _fact_label(key: str) -> str:
-    label = " ".join(FACT_WORDS.get(word, word) for word in key.split("_"))
-    return label[:1].upper() + label[1:]
-
-
-def _fact_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return "—" if value is None else str(value)
 
 
 FormFactory = Callable[[Case, dict[str, str], dict[str, Any], Any], forms.Form]

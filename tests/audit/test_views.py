@@ -176,7 +176,7 @@ def test_it_shows_the_full_timeline_with_the_decision_snapshot(
     page = response.content.decode()
     snapshot = case.decision.snapshot
     assert f'data-testid="snapshot-policy">{snapshot["policy_id"]}<' in page
-    assert "excl_hiv</code>: engine unknown → ruled met by phil" in page
+    assert "HIV status: engine Unknown → ruled Met by phil" in page
     assert "Lab of 3 March" in page
     assert "&quot;fix_activity_value&quot;: &quot;1.0&quot;" in page  # the facts, escaped
 

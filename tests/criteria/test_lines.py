@@ -96,15 +96,15 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("liver_assessment", {"imaging": (ImagingResult("elastography", None), IMAGING[0])}, MET, "elastography (undated)"),
     ("liver_assessment", {"labs": (*LABS[1:], LabResult("alt", D("30"), "U/L", date(2024, 1, 1)))}, MET, "ALT 30 U/L"),
     # prescriber: prescribed OR recommended by a hematologist / hemophilia B specialist
-    ("prescriber", {"prescriber_specialty": "hematology"}, MET, "hematology"),
-    ("prescriber", {"prescriber_specialty": "Hematology/Oncology"}, MET, "hematology_oncology"),
+    ("prescriber", {"prescriber_specialty": "hematology"}, MET, "qualifies: Hematology"),
+    ("prescriber", {"prescriber_specialty": "Hematology/Oncology"}, MET, "Hematology/oncology"),
     ("prescriber", {"prescriber_specialty": "pediatric_hematology_oncology"}, MET, ""),
-    ("prescriber", {"prescriber_specialty": "hemophilia_treatment_center"}, MET, ""),
-    ("prescriber", {"prescriber_specialty": "internal_medicine", "recommending_specialist_specialty": "hematology"}, MET, "Recommended by a hematology specialist"),
+    ("prescriber", {"prescriber_specialty": "hemophilia_treatment_center"}, MET, "Hemophilia treatment center"),
+    ("prescriber", {"prescriber_specialty": "internal_medicine", "recommending_specialist_specialty": "hematology"}, MET, "Recommended by a qualifying specialist: Hematology (prescriber's specialty: Internal medicine)"),
     ("prescriber", {"prescriber_specialty": None, "recommending_specialist_specialty": "hematology"}, MET, "Recommended"),
-    ("prescriber", {"prescriber_specialty": "internal_medicine", "recommending_specialist_specialty": "none"}, NOT_MET, "no specialist recommendation"),
-    ("prescriber", {"prescriber_specialty": "internal_medicine", "recommending_specialist_specialty": "cardiology"}, NOT_MET, "'cardiology'"),
-    ("prescriber", {"prescriber_specialty": "astrology", "recommending_specialist_specialty": "none"}, NOT_MET, "'astrology'"),
+    ("prescriber", {"prescriber_specialty": "internal_medicine", "recommending_specialist_specialty": "none"}, NOT_MET, "no specialist recommended it"),
+    ("prescriber", {"prescriber_specialty": "internal_medicine", "recommending_specialist_specialty": "cardiology"}, NOT_MET, "(Cardiology)"),
+    ("prescriber", {"prescriber_specialty": "astrology", "recommending_specialist_specialty": "none"}, NOT_MET, "(Astrology)"),
     ("prescriber", {"prescriber_specialty": "internal_medicine"}, UNKNOWN, "no recommending specialist supplied"),
     ("prescriber", {"prescriber_specialty": None, "recommending_specialist_specialty": "cardiology"}, UNKNOWN, "Prescriber specialty not supplied"),
     ("prescriber", {"prescriber_specialty": None}, UNKNOWN, "not supplied"),
@@ -284,7 +284,7 @@ def test_it_names_the_values_used_as_evidence() -> None:
     assert evidence["date_of_birth"].value == "1986-07-02"
     assert evidence["fix_activity"].value == "1.2 %"
     assert evidence["fix_activity"].date == date(2023, 11, 20)
-    assert evidence["inhibitor_titer_bu"].value == "0.2 BU (nijmegen-bethesda)"
+    assert evidence["inhibitor_titer_bu"].value == "0.2 BU (Nijmegen-Bethesda)"
     assert evidence["labs.TBILI"].source == "Quest"
     assert evidence["active_approvals_on_file"].value == "0"
 

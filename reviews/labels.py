@@ -1,0 +1,145 @@
+"""The one place the portal takes a human label from for an internal code: criterion ids, fact
+names (and the engine's evidence names such as "labs.TBILI"), lab codes, imaging kinds,
+specialties, assays, HIV statuses, document "supports" values and line statuses.
+
+The wording itself lives in criteria/labels.py (pure Python, so the engine's reasons use it
+too); this module adds what the pages need: a label for any fact path, a value shown in words,
+and every code that must never reach a page (tests/reviews/views/test_no_raw_codes.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from criteria.facts import FLAG_FIELDS
+from criteria.labels import (
+    ASSAY_LABELS,
+    CRITERION_LABELS,
+    FACT_LABELS,
+    HIV_LABELS,
+    IMAGING_LABELS,
+    LAB_LABELS,
+    SEX_LABELS,
+    SPECIALTY_LABELS,
+    assay_label,
+    specialty_label,
+)
+from criteria.registry import POLICIES
+
+__all__ = [
+    "ASSAY_LABELS",
+    "CRITERION_LABELS",
+    "FACT_LABELS",
+    "HIV_LABELS",
+    "IMAGING_LABELS",
+    "LAB_LABELS",
+    "SEX_LABELS",
+    "SPECIALTY_LABELS",
+    "STATUS_LABELS",
+    "assay_label",
+    "criterion_label",
+    "criterion_labels",
+    "fact_error",
+    "fact_label",
+    "fact_value",
+    "internal_codes",
+    "specialty_label",
+    "status_label",
+]
+
+STATUS_LABELS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown"}
+
+# Each policy's criteria, for a criterion a short name does not cover (a future policy's).
+_WORDING = {c.id: c.wording for policy in POLICIES.values() for c in policy.criteria}
+
+# "labs[0].value", "imaging[1].date": a path into the facts document.
+_ITEM = re.compile(r"^(labs|imaging)\[(\d+)\]\.(\w+)$")
+_ITEM_PARTS = {"value": "result", "unit": "unit", "date": "date", "findings": "findings"}
+
+
+def criterion_label(criterion_id: str) -> str:
+    if criterion_id in CRITERION_LABELS:
+        return CRITERION_LABELS[criterion_id]
+    wording = _WORDING.get(criterion_id)
+    return wording[:60] if wording else _words(criterion_id)
+
+
+def criterion_labels(criterion_ids: Iterable[str]) -> str:
+    return ", ".join(criterion_label(c) for c in criterion_ids)
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, _words(status))
+
+
+def fact_label(name: str) -> str:
+    """A fact's or evidence item's name in words: "labs.TBILI" -> "Total bilirubin",
+    "imaging.elastography" -> "Elastography", "labs[0].value" -> "Liver lab 1 result"."""
+    if name in FACT_LABELS:
+        return FACT_LABELS[name]
+    group, _, code = name.partition(".")
+    if group == "labs" and code:
+        return LAB_LABELS.get(code.upper(), code)
+    if group == "imaging" and code:
+        return IMAGING_LABELS.get(code, _words(code))
+    if match := _ITEM.match(name):
+        what = "Liver lab" if match[1] == "labs" else "Liver imaging"
+        part = _ITEM_PARTS.get(match[3], _words(match[3]).lower())
+        return f"{what} {int(match[2]) + 1} {part}"
+    if name == "$":
+        return "Facts"
+    return _words(name)
+
+
+def fact_value(name: str, value: object) -> str:
+    """A fact's value in words: yes/no for flags, labels for specialties, assays, HIV statuses
+    and sex; dates and numbers as they are."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or (name in FLAG_FIELDS and value in ("true", "false")):
+        return "Yes" if value in (True, "true") else "No"
+    text = str(value)
+    if name in ("prescriber_specialty", "recommending_specialist_specialty"):
+        return specialty_label(text)
+    if name == "inhibitor_assay":
+        return assay_label(text)
+    if name == "hiv_status":
+        return HIV_LABELS.get(text, text)
+    if name == "sex_assigned_at_birth":
+        return SEX_LABELS.get(text, text)
+    if name == "code":
+        return LAB_LABELS.get(text, text)
+    if name == "kind":
+        return IMAGING_LABELS.get(text, text)
+    return text
+
+
+def fact_error(path: str, message: str) -> str:
+    """criteria.io's "path: message" with the path in words."""
+    rest = message.removeprefix(f"{path}: ")
+    return f"{fact_label(path)}: {rest}"
+
+
+def _words(code: str) -> str:
+    text = code.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def internal_codes() -> set[str]:
+    """Every code a page must not show as such: the ones a reader cannot mistake for a word
+    (snake_case, hyphenated or an abbreviation only the engine uses)."""
+    codes = {
+        *CRITERION_LABELS,
+        *_WORDING,
+        *FACT_LABELS,
+        *SPECIALTY_LABELS,
+        *ASSAY_LABELS,
+        *HIV_LABELS,
+        *IMAGING_LABELS,
+        *LAB_LABELS,
+        *STATUS_LABELS,
+        *(f"labs.{code}" for code in LAB_LABELS),
+        *(f"imaging.{kind}" for kind in IMAGING_LABELS),
+    }
+    return {c for c in codes if "_" in c or "-" in c or "." in c or c == "TBILI"}
