@@ -119,7 +119,8 @@ def check_text(field: str, text: str, what: str = "value") -> None:
 
 
 def check_json(body: bytes, encoding: str) -> None:
-    """Depth first (without decoding), then NUL, surrogates and numbers field by field.
+    """Depth first (a bracket scan, before any parser runs), then NUL, surrogates and numbers
+    field by field.
 
     A body that is not JSON at all is let through: the door's parser refuses it in its own words.
     """
