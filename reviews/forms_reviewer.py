@@ -12,6 +12,7 @@ from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Organization, User
 from . import labels
 from .models import ChecklistOverride, IdentityRuling, Status, Urgency
 from .selectors import QUEUE_SORTS
+from .workflow import DENIAL_BASIS_LABELS, DenialBasis, denial_bases
 
 
 def _blank(label: str, choices: Any) -> list[tuple[str, str]]:
@@ -164,10 +165,30 @@ class OverrideForm(_LinesForm):
 
 
 class DenyForm(_LinesForm):
+    """A denial on one of three bases (workflow.DenialBasis); the medical director's clinical
+    judgment needs no cited line, so the form is never a dead end."""
+
+    basis = forms.ChoiceField(
+        label="What the denial rests on",
+        widget=forms.RadioSelect,
+        choices=list(DENIAL_BASIS_LABELS.items()),
+        initial=DenialBasis.NOT_MET,
+        # Left out, the service reads it from the cited lines (not met, else unanswered).
+        required=False,
+    )
     failed_criteria = forms.MultipleChoiceField(
-        label="Criteria the request fails",
+        label="Criteria cited",
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one criterion the request fails."},
+        help_text="Not met lines for \u201ccriteria not met\u201d; lines still unknown after a "
+        "request for information for \u201cinformation not provided\u201d; optional for clinical "
+        "judgment.",
+    )
+    explanation = forms.CharField(
+        required=False,
+        max_length=8000,
+        label="Clinical judgment: the medical director's explanation (printed on the letter)",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     reason = forms.CharField(
         max_length=8000,
@@ -175,10 +196,31 @@ class DenyForm(_LinesForm):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
-    def __init__(self, *args: Any, lines: list[Mapping[str, Any]], **kwargs: Any) -> None:
-        """lines: the checklist lines that do not stand met (only those can be denied on)."""
+    def __init__(
+        self, *args: Any, lines: list[Mapping[str, Any]], role: str | None = None, **kwargs: Any
+    ) -> None:
+        """lines: the checklist lines that do not stand met; role: offer only its bases."""
         super().__init__(*args, **kwargs)
         self.fields["failed_criteria"].choices = self.line_choices(lines)  # type: ignore[attr-defined]
+        if role is not None:
+            self.limit_bases(role)
+
+    def limit_bases(self, role: str) -> None:
+        allowed = denial_bases(role)
+        field = self.fields["basis"]
+        field.choices = [(b, DENIAL_BASIS_LABELS[b]) for b in allowed]  # type: ignore[attr-defined]
+        if DenialBasis.JUDGMENT not in allowed:
+            del self.fields["explanation"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        basis = data["basis"] = data.get("basis") or None
+        if basis == DenialBasis.JUDGMENT:
+            if not (data.get("explanation") or "").strip():
+                self.add_error("explanation", "Explain the clinical judgment the denial rests on.")
+        elif not data.get("failed_criteria"):
+            self.add_error("failed_criteria", "Choose at least one criterion the request fails.")
+        return data
 
 
 # --- initial values, drafted from the checklist -------------------------------------------------

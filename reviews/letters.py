@@ -26,6 +26,7 @@ from django.utils import timezone
 from audit.policy import current_policy_settings
 
 from .models import Decision
+from .workflow import DENIAL_BASIS_LABELS, DenialBasis
 
 
 def failed_items(snapshot: Mapping[str, Any], failed_criteria: list[str]) -> list[dict[str, str]]:
@@ -117,11 +118,27 @@ def letter_context(decision: Decision) -> dict[str, Any]:
         "clinic": case.organization,
         "reviewer": decision.decided_by,
         "failed": failed_items(decision.snapshot, decision.failed_criteria),
+        "denial": denial_basis(decision),
         "authorization": getattr(case, "authorization", None),
         "decided_on": decided_on,
         "appeal_deadline": decided_on + timedelta(days=appeal_days),
         "appeal_days": appeal_days,
         "policy_id": decision.snapshot.get("policy_id", case.policy_id),
+    }
+
+
+def denial_basis(decision: Decision) -> dict[str, str] | None:
+    """What a denial rests on, as the letter says it (issue 16): the basis, its label and the
+    medical director's explanation. Denials made before the basis was recorded rest on their
+    cited lines."""
+    if decision.outcome != Decision.Outcome.DENIED:
+        return None
+    denial = decision.snapshot.get("denial") or {}
+    basis = denial.get("basis") or DenialBasis.NOT_MET
+    return {
+        "basis": basis,
+        "label": DENIAL_BASIS_LABELS.get(basis, basis),
+        "explanation": denial.get("explanation", ""),
     }
 
 

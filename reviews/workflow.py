@@ -120,6 +120,9 @@ TRANSITIONS: dict[tuple[Status, str], Move] = {
     (Status.ESCALATED, Action.APPROVE): Move(Status.APPROVED, DIRECTOR),
     (Status.IN_REVIEW, Action.DENY): Move(Status.DENIED, REVIEWERS),
     (Status.ESCALATED, Action.DENY): Move(Status.DENIED, DIRECTOR),
+    # A request for information the clinic leaves unanswered must not hold the case open for
+    # ever: whoever holds the pended case may deny it (issue 16; see DenialBasis.UNANSWERED).
+    (Status.PENDED, Action.DENY): Move(Status.DENIED, REVIEWERS),
     (Status.DRAFT, Action.WITHDRAW): Move(Status.WITHDRAWN, CLINIC),
     (Status.SUBMITTED, Action.WITHDRAW): Move(Status.WITHDRAWN, CLINIC),
     (Status.IN_REVIEW, Action.WITHDRAW): Move(Status.WITHDRAWN, CLINIC),
@@ -287,6 +290,74 @@ def check_appeal_decider(*, role: str, actor_id: int, original_decider_id: int |
         raise TransitionError(
             "You made the decision this appeal is about; another medical director must decide "
             "the appeal. Nothing was changed."
+        )
+
+
+class DenialBasis:
+    """What a denial rests on (issue 16): lines that stand not met; lines still unknown after
+    the clinic was asked for the information and did not provide it; or a medical director's
+    clinical judgment, explained in words."""
+
+    NOT_MET = "criteria_not_met"
+    UNANSWERED = "information_not_provided"
+    JUDGMENT = "clinical_judgment"
+
+
+DENIAL_BASIS_LABELS = {
+    DenialBasis.NOT_MET: "Criteria not met",
+    DenialBasis.UNANSWERED: "Information requested and not provided",
+    DenialBasis.JUDGMENT: "Medical director's clinical judgment",
+}
+
+# Who may deny on each basis (the table above says who may deny at all).
+DENIAL_BASIS_ROLES: dict[str, frozenset[str]] = {
+    DenialBasis.NOT_MET: frozenset(REVIEWERS),
+    DenialBasis.UNANSWERED: frozenset(REVIEWERS),
+    DenialBasis.JUDGMENT: frozenset(DIRECTOR),
+}
+
+
+def denial_bases(role: str) -> list[str]:
+    """The bases this role may deny on, in the order a form offers them."""
+    return [basis for basis, roles in DENIAL_BASIS_ROLES.items() if role in roles]
+
+
+def check_denial_basis(
+    basis: str,
+    *,
+    role: str,
+    cited: dict[str, str],
+    information_requested: bool,
+    explanation: str,
+) -> None:
+    """Refuse a denial its basis does not carry. cited: each cited line's standing status."""
+    if basis not in DENIAL_BASIS_ROLES:
+        raise ServiceError("Choose what the denial rests on; nothing was changed.")
+    if role not in DENIAL_BASIS_ROLES[basis]:
+        raise TransitionError(
+            "Only a medical director may deny on clinical judgment; escalate the case instead. "
+            "Nothing was changed."
+        )
+    if basis == DenialBasis.JUDGMENT:
+        if not explanation.strip():
+            raise ServiceError(
+                "A denial on clinical judgment needs the medical director's explanation; "
+                "nothing was changed."
+            )
+        return
+    if not cited:
+        raise ServiceError("Choose at least one criterion the request fails.")
+    wanted = "not_met" if basis == DenialBasis.NOT_MET else "unknown"
+    if basis == DenialBasis.UNANSWERED and not information_requested:
+        raise ServiceError(
+            "No request for information was sent on this case: pend it and ask first, or deny "
+            "on clinical judgment. Nothing was changed."
+        )
+    if wrong := [c for c, status in cited.items() if status != wanted]:
+        raise ServiceError(
+            f"{len(wrong)} cited line(s) do not stand "
+            f"{'not met' if wanted == 'not_met' else 'unknown'}: choose the basis that fits "
+            "each line, or rule on the line with the evidence first. Nothing was changed."
         )
 
 

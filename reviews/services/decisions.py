@@ -13,6 +13,7 @@ from accounts.models import Role, User
 from audit.policy import current_policy_settings
 from notifications import services as notices
 
+from ..labels import criterion_label
 from ..models import (
     Authorization,
     Case,
@@ -20,7 +21,7 @@ from ..models import (
     Status,
 )
 from ..selectors import effective_statuses
-from ..workflow import Action
+from ..workflow import Action, DenialBasis, check_denial_basis
 from .appeals import check_appeal_decision
 from .base import (
     _locked,
@@ -117,8 +118,19 @@ def _lifetime_message(case: Case) -> str:
 
 
 @transaction.atomic
-def case_deny(*, actor: User, case: Case, failed_criteria: list[str], reason: str) -> Decision:
-    """Deny on criteria that stand not met or unknown, with a reason in plain words."""
+def case_deny(
+    *,
+    actor: User,
+    case: Case,
+    failed_criteria: list[str],
+    reason: str,
+    basis: str | None = None,
+    explanation: str = "",
+) -> Decision:
+    """Deny with a reason in plain words, on one of three bases (workflow.DenialBasis): lines
+    that stand not met; lines still unknown after the clinic was asked for the information and
+    did not provide it; or a medical director's clinical judgment with an explanation (cited
+    lines optional). Without a basis: not met when every cited line is, else unanswered."""
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.DENY)
     check_appeal_decision(case, actor)
@@ -129,33 +141,64 @@ def case_deny(*, actor: User, case: Case, failed_criteria: list[str], reason: st
         raise NotAllowed("Denials are made by the medical director; escalate the case instead.")
     statuses = effective_statuses(case)
     failed = [c for c in dict.fromkeys(failed_criteria) if c]
-    if not failed:
-        raise ServiceError("Choose at least one criterion the request fails.")
     if unknown := [c for c in failed if c not in statuses]:
-        raise ServiceError(f"Unknown criteria: {', '.join(unknown)}.")
-    if met := [c for c in failed if statuses[c] == "met"]:
         raise ServiceError(
-            f"These lines stand met: {', '.join(met)}. Override a line with the evidence first "
-            "if it is in fact not met."
+            f"The checklist has no line {', '.join(unknown)!r}; nothing was changed."
         )
+    cited = {c: statuses[c] for c in failed}
+    if basis is None:
+        not_met = all(status == "not_met" for status in cited.values())
+        basis = DenialBasis.NOT_MET if not_met else DenialBasis.UNANSWERED
+    if basis != DenialBasis.JUDGMENT and (
+        met := [criterion_label(c) for c, status in cited.items() if status == "met"]
+    ):
+        raise ServiceError(
+            f"These lines stand met: {', '.join(met)}. Rule on a line with the evidence first "
+            "if it is in fact not met, or deny on clinical judgment."
+        )
+    check_denial_basis(
+        basis,
+        role=actor.role,
+        cited=cited,
+        information_requested=case.rfis.exists(),
+        explanation=explanation,
+    )
     if not reason.strip():
         raise ServiceError("A denial needs a plain-language reason for the patient and clinic.")
     now = timezone.now()
-    decision = _decide(case, actor, Decision.Outcome.DENIED, reason, failed, now)
+    decision = _decide(
+        case,
+        actor,
+        Decision.Outcome.DENIED,
+        reason,
+        failed,
+        now,
+        denial={"basis": basis, "explanation": explanation.strip()},
+    )
     _close(case, actor, from_status, to_status, now, reason, decision)
     return decision
 
 
 def _decide(
-    case: Case, actor: User, outcome: str, reason: str, failed: list[str], now: Any
+    case: Case,
+    actor: User,
+    outcome: str,
+    reason: str,
+    failed: list[str],
+    now: Any,
+    denial: dict[str, str] | None = None,
 ) -> Decision:
+    snapshot = _snapshot(case)
+    if denial is not None:
+        # What the denial rests on is part of what it was made on (the letter says which).
+        snapshot["denial"] = denial
     return Decision.objects.create(
         case=case,
         outcome=outcome,
         decided_by=actor,
         reason=reason,
         failed_criteria=failed,
-        snapshot=_snapshot(case),
+        snapshot=snapshot,
     )
 
 

@@ -6,7 +6,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from reviews import labels, selectors
+from reviews import labels, letters, selectors
 from reviews.workflow import ACTION_LABELS, Action, available_actions
 
 register = template.Library()
@@ -198,3 +198,10 @@ def lab_label(code: str) -> str:
 @register.filter
 def imaging_label(kind: str) -> str:
     return labels.IMAGING_LABELS.get(str(kind), as_words(str(kind)))
+
+
+@register.filter
+def denial_basis(decision: Any) -> str:
+    """What a denial rests on, in words ("" for an approval)."""
+    found = letters.denial_basis(decision) if decision is not None else None
+    return found["label"] if found else ""

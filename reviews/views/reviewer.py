@@ -149,7 +149,7 @@ def _render_case(
         "unmet": [criterion for criterion, st in statuses.items() if st != "met"],
         "valid_days": policy.authorization_valid_days,
         "denial_needs_director": policy.denial_requires_medical_director,
-        "forms": {**_blank_forms(case, statuses, overrides), **(bound or {})},
+        "forms": {**_blank_forms(case, statuses, overrides, user), **(bound or {})},
     }
     return render(request, "reviews/reviewer/case.html", context, status=status)
 
@@ -245,7 +245,12 @@ ACTIONS: dict[str, tuple[Perform, str]] = {
     ),
     "deny": (
         lambda user, case, data: services.case_deny(
-            actor=user, case=case, failed_criteria=data["failed_criteria"], reason=data["reason"]
+            actor=user,
+            case=case,
+            failed_criteria=data["failed_criteria"],
+            reason=data["reason"],
+            basis=data["basis"],
+            explanation=data.get("explanation", ""),
         ),
         "{ref} is denied; the letter is being prepared.",
     ),
@@ -253,9 +258,18 @@ ACTIONS: dict[str, tuple[Perform, str]] = {
 
 
 def _blank_forms(
-    case: Case, statuses: dict[str, str], overrides: dict[str, Any]
+    case: Case, statuses: dict[str, str], overrides: dict[str, Any], user: User
 ) -> dict[str, forms.Form]:
-    return {name: make(case, statuses, overrides, None) for name, make in FORMS.items()}
+    return {
+        name: _for_user(make(case, statuses, overrides, None), user) for name, make in FORMS.items()
+    }
+
+
+def _for_user(form: forms.Form, user: User) -> forms.Form:
+    """A deny form offers only the bases the user's role may deny on."""
+    if isinstance(form, DenyForm):
+        form.limit_bases(user.role)
+    return form
 
 
 @require_POST
@@ -267,7 +281,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = selectors.reviewer_case(user, pk)
     overrides = selectors.effective_overrides(case)
     statuses = selectors.effective_statuses(case, overrides)
-    form = FORMS[action](case, statuses, overrides, request.POST)
+    form = _for_user(FORMS[action](case, statuses, overrides, request.POST), user)
     if not form.is_valid():
         messages.error(request, "Check the highlighted fields; nothing was changed.")
         return _render_case(request, case, {action: form}, status=400)

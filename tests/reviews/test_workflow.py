@@ -50,6 +50,7 @@ pended     claim            pended     reviewers
 pended     assign           pended     reviewers
 pended     release          pended     reviewers
 pended     answer_rfi       in_review  clinic
+pended     deny             denied     reviewers
 pended     document_added   pended     clinic
 pended     withdraw         withdrawn  clinic
 escalated  claim            escalated  director
@@ -261,10 +262,13 @@ def test_it_follows_the_lifecycle_the_payer_asked_for() -> None:
     moves = {(s, a): (m.to, m.roles) for (s, a), m in TRANSITIONS.items()}
     # Closed cases never move again.
     assert not [k for k in moves if k[0] in (Status.APPROVED, Status.DENIED, Status.WITHDRAWN)]
-    # Decisions come only out of review or escalation; on an escalated case every reviewer's
-    # move is a director's (the clinic may still withdraw it).
-    deciding = {s for (s, a) in moves if a in (Action.APPROVE, Action.DENY)}
-    assert deciding == {Status.IN_REVIEW, Status.ESCALATED}
+    # Approvals come only out of review or escalation; a denial also out of a pend the clinic
+    # left unanswered (issue 16). On an escalated case every reviewer's move is a director's
+    # (the clinic may still withdraw it).
+    approving = {s for (s, a) in moves if a == Action.APPROVE}
+    assert approving == {Status.IN_REVIEW, Status.ESCALATED}
+    denying = {s for (s, a) in moves if a == Action.DENY}
+    assert denying == {Status.IN_REVIEW, Status.ESCALATED, Status.PENDED}
     assert all(
         roles == {Role.MEDICAL_DIRECTOR}
         for (s, a), (_, roles) in moves.items()
