@@ -14,6 +14,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from audit.log import record
+from pa_portal.inputs import id_or_none
 
 from . import enrolment, lockout
 from .context_processors import NAVIGATION, home_url_for
@@ -140,8 +141,7 @@ def account(request: HttpRequest) -> HttpResponse:
         if action in ("revoke", "revoke_all"):
             tokens = ApiToken.objects.active().filter(user=user)
             if action == "revoke":
-                chosen = request.POST.get("token", "")
-                tokens = tokens.filter(pk=int(chosen) if chosen.isdigit() else 0)
+                tokens = tokens.filter(pk=id_or_none(request.POST.get("token")) or 0)
             for token in tokens:
                 if revoke(token, request=request, why="revoked by its owner"):
                     messages.success(request, f"Revoked the token for {token.name}.")

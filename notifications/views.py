@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import REVIEWER_ROLES, Role, User
 from audit.log import record as audit_record
+from pa_portal.inputs import id_or_none
 
 from .models import KINDS_BY_ROLE, Delivery, Kind, Notification, Preference
 
@@ -44,12 +45,8 @@ def read(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all"):
         mine.update(read_at=timezone.now())
         return redirect("notifications:inbox")
-    note_id = request.POST.get("id", "")
-    note = (
-        Notification.objects.filter(recipient=user, pk=int(note_id)).first()
-        if note_id.isascii() and note_id.isdigit() and len(note_id) <= 18  # not "²", a bigint
-        else None
-    )
+    note_id = id_or_none(request.POST.get("id"))
+    note = Notification.objects.filter(recipient=user, pk=note_id).first() if note_id else None
     if note is None:
         return redirect("notifications:inbox")
     if note.read_at is None:

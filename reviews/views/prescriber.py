@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Role, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
+from pa_portal.inputs import id_or_none
 
 from .. import labels, selectors, services
 from ..forms_prescriber import (
@@ -235,10 +236,8 @@ def _preview(request: HttpRequest, patient: Patient | None) -> HttpResponse:
 @clinic_only
 @require_POST
 def checklist_preview(request: HttpRequest) -> HttpResponse:
-    patient_id = request.POST.get("patient", "")
-    # ASCII digits only ("²".isdigit() is true, int("²") fails) and no longer than a bigint's.
-    wanted = patient_id.isascii() and patient_id.isdigit() and len(patient_id) <= 18
-    patient = selectors.patient_or_none(clinic_user(request), int(patient_id)) if wanted else None
+    patient_id = id_or_none(request.POST.get("patient"))
+    patient = selectors.patient_or_none(clinic_user(request), patient_id) if patient_id else None
     return _preview(request, patient)
 
 
@@ -268,6 +267,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "rfis": record.rfis,
         "open_rfi": next((rfi for rfi in record.rfis if rfi.answered_at is None), None),
         "decision": record.decision,
+        "record_authorization": record.authorization,
         "can_edit": Action.EDIT in actions,
         "can_answer": Action.ANSWER in actions,
         "can_withdraw": Action.WITHDRAW in actions,

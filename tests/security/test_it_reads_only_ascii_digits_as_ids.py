@@ -42,11 +42,6 @@ def test_the_api_answers_any_page_without_a_500(riverside: User, value: str) -> 
     assert client_for(riverside).get("/api/cases/", {"page": value}).status_code in (200, 400, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="accounts/views.py account(): int(chosen) if chosen.isdigit(); its owner's to fix",
-)
 @pytest.mark.parametrize("value", ["\u00b2", "9" * 5000])
 def test_revoking_an_api_token_ignores_a_token_that_is_no_number(
     riverside: User, value: str
