@@ -27,6 +27,8 @@ from criteria.labels import (
 )
 from criteria.registry import POLICIES
 
+from .models import Status
+
 __all__ = [
     "ASSAY_LABELS",
     "CRITERION_LABELS",
@@ -38,6 +40,7 @@ __all__ = [
     "SPECIALTY_LABELS",
     "STATUS_LABELS",
     "assay_label",
+    "case_status_label",
     "criterion_label",
     "criterion_labels",
     "fact_error",
@@ -49,6 +52,7 @@ __all__ = [
 ]
 
 STATUS_LABELS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown"}
+CASE_STATUS_LABELS = {str(value): str(label) for value, label in Status.choices}
 
 # Each policy's criteria, for a criterion a short name does not cover (a future policy's).
 _WORDING = {c.id: c.wording for policy in POLICIES.values() for c in policy.criteria}
@@ -71,6 +75,10 @@ def criterion_labels(criterion_ids: Iterable[str]) -> str:
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, _words(status))
+
+
+def case_status_label(status: str) -> str:
+    return CASE_STATUS_LABELS.get(status, _words(status))
 
 
 def fact_label(name: str) -> str:
@@ -139,6 +147,7 @@ def internal_codes() -> set[str]:
         *IMAGING_LABELS,
         *LAB_LABELS,
         *STATUS_LABELS,
+        *CASE_STATUS_LABELS,
         *(f"labs.{code}" for code in LAB_LABELS),
         *(f"imaging.{kind}" for kind in IMAGING_LABELS),
     }

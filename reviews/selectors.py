@@ -74,7 +74,13 @@ def clinic_patients(user: User, query: str = "") -> QuerySet[Patient]:
 
 def clinic_cases(user: User, statuses: tuple[str, ...] | None = None) -> QuerySet[Case]:
     """The clinic's request list, latest change first, in the given statuses (None: all)."""
-    cases = cases_visible_to(user).defer(*LIST_DEFERRED).order_by("-updated_at")
+    # The authorization (number, validity) is shown on the list: joined, not a query a row.
+    cases = (
+        cases_visible_to(user)
+        .defer(*LIST_DEFERRED)
+        .select_related("authorization")
+        .order_by("-updated_at")
+    )
     return cases if statuses is None else cases.filter(status__in=statuses)
 
 

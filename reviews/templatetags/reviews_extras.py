@@ -205,3 +205,9 @@ def denial_basis(decision: Any) -> str:
     """What a denial rests on, in words ("" for an approval)."""
     found = letters.denial_basis(decision) if decision is not None else None
     return found["label"] if found else ""
+
+
+@register.filter
+def case_status_label(status: str) -> str:
+    """A case status in words (in_review -> In review)."""
+    return labels.case_status_label(str(status)) if status else ""

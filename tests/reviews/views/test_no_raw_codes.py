@@ -116,7 +116,7 @@ def test_it_shows_no_internal_code_on_any_page_of_the_journeys(
     cases = _cases(riverside, pharmacist, director)
     clinic, reviewer, oversight = client_for(riverside), client_for(pharmacist), client_for(auditor)
     pages: list[tuple[Client, str]] = [
-        (clinic, reverse("prescriber:case_list")),
+        (clinic, reverse("prescriber:case_list") + "?show=all"),
         (clinic, reverse("prescriber:patient_list")),
         (clinic, reverse("prescriber:case_create")),
         (clinic, reverse("prescriber:case_edit", args=[cases["draft"].pk])),
