@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
@@ -97,19 +99,61 @@ def _payload_content(channel: dict[str, Any]) -> str:
 
 
 def _endpoint(url: object) -> str:
-    """https anywhere; plain http only to this machine (a test or development receiver)."""
+    """An https URL whose host is not an internal address; plain http to this machine only
+    where settings.PAS_SUBSCRIPTION_ALLOW_LOOPBACK says so (tests, development)."""
     if not isinstance(url, str) or len(url) > 500:
         raise invalid("channel.endpoint must be a URL.", "Subscription.channel.endpoint")
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.scheme == "https" and host:
+    if parts.scheme == "https" and host and not _internal_literal(host):
         return url
-    if parts.scheme == "http" and (host == "localhost" or _is_loopback(host)):
+    if parts.scheme == "http" and _loopback_host(host) and loopback_allowed():
         return url
     raise invalid(
-        "channel.endpoint must be an https URL (plain http only to localhost).",
-        "Subscription.channel.endpoint",
+        "channel.endpoint must be an https URL of a public host.", "Subscription.channel.endpoint"
     )
+
+
+def loopback_allowed() -> bool:
+    return bool(getattr(settings, "PAS_SUBSCRIPTION_ALLOW_LOOPBACK", False))
+
+
+def _loopback_host(host: str) -> bool:
+    return host == "localhost" or _is_loopback(host)
+
+
+def _internal_literal(host: str) -> bool:
+    try:
+        return _internal(ipaddress.ip_address(host))
+    except ValueError:
+        return host == "localhost"
+
+
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def _refuse_internal(url: str) -> None:
+    """At delivery: the endpoint's host must still resolve to public addresses only (a name
+    may point inside later), except plain http to loopback that creation allowed."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "http" and _loopback_host(host):
+        return
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443)}
+    except OSError as exc:
+        raise DeliveryFailed(f"{host} does not resolve: {exc}") from None
+    for address in resolved:
+        if _internal(ipaddress.ip_address(str(address).split("%", 1)[0])):
+            raise DeliveryFailed(f"{host} resolves to an internal address; not sent")
 
 
 def _is_loopback(host: str) -> bool:
@@ -259,6 +303,7 @@ class DeliveryFailed(Exception):
 def post(subscription: Subscription, bundle: dict[str, Any]) -> int:
     """POST a notification Bundle to the Subscription's endpoint; its HTTP status, or
     DeliveryFailed."""
+    _refuse_internal(subscription.endpoint)
     # The endpoint's scheme was checked at creation (_endpoint: https, or http to loopback).
     request = urllib.request.Request(  # noqa: S310
         subscription.endpoint,

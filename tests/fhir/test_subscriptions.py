@@ -19,7 +19,8 @@ from accounts.models import User
 from audit.models import AuditLog
 from pas import codes
 from pas.models import Subscription
-from pas.subscriptions import PAS_TOPIC, PAYLOAD_CONTENT
+from pas.subscriptions import PAS_TOPIC, PAYLOAD_CONTENT, DeliveryFailed
+from pas.subscriptions import post as deliver
 from reviews import services
 from reviews.models import Case, Status
 from tests.conftest import client_for
@@ -77,6 +78,12 @@ class Receiver:
 def _type(notification: dict[str, Any]) -> str:
     parameters = notification["entry"][0]["resource"]["parameter"]
     return str(next(p["valueCode"] for p in parameters if p["name"] == "type"))
+
+
+@pytest.fixture(autouse=True)
+def loopback_endpoints(settings: Any) -> None:
+    """The receiver listens on 127.0.0.1 over plain http: allowed here as in development."""
+    settings.PAS_SUBSCRIPTION_ALLOW_LOOPBACK = True
 
 
 @pytest.fixture
@@ -260,6 +267,9 @@ def test_it_keeps_each_clinics_subscriptions_to_itself(riverside: User, lakeside
     ("change", "expression"),
     [
         (lambda b: b["channel"].update(endpoint="http://ehr.example.org/hook"), "endpoint"),
+        (lambda b: b["channel"].update(endpoint="https://10.1.2.3/hook"), "endpoint"),
+        (lambda b: b["channel"].update(endpoint="https://169.254.169.254/"), "endpoint"),
+        (lambda b: b["channel"].update(endpoint="https://localhost/hook"), "endpoint"),
         (lambda b: b["channel"].update(endpoint="ftp://127.0.0.1/hook"), "endpoint"),
         (lambda b: b.update(criteria="http://example.org/other-topic"), "criteria"),
         (lambda b: b["channel"].update(type="websocket"), "channel.type"),
@@ -277,6 +287,24 @@ def test_it_refuses_a_subscription_it_cannot_honour(
     [issue] = outcome_issues(response)
     assert expression in issue["expression"][0]
     assert not Subscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_takes_no_loopback_endpoint_unless_configured(riverside: User, settings: Any) -> None:
+    settings.PAS_SUBSCRIPTION_ALLOW_LOOPBACK = False
+    response = post_subscription(riverside, subscription_body("http://127.0.0.1:9/hook"))
+    assert response.status_code == 422, response.content
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_sends_nothing_to_a_name_that_resolves_inside(riverside: User) -> None:
+    """An https endpoint whose host (now) resolves to an internal address gets nothing, whatever
+    was checked at creation."""
+    for endpoint in ("https://localhost/hook", "https://127.0.0.1:8443/hook"):
+        subscription = Subscription(endpoint=endpoint, headers=[])
+        with pytest.raises(DeliveryFailed, match="internal address"):
+            deliver(subscription, {"resourceType": "Bundle"})
 
 
 @pytest.mark.django_db
