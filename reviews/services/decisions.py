@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from audit.policy import current_policy_settings
 from notifications import services as notices
 
-from ..labels import criterion_label
+from ..labels import criterion_label, criterion_labels
 from ..models import (
     Authorization,
     Case,
@@ -86,7 +86,7 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
         raise LifetimeLimitReached(_lifetime_message(case))
     if unmet := [c for c, status in effective_statuses(case).items() if status != "met"]:
         raise ServiceError(
-            f"Every criterion must be met to approve; not met or unknown: {', '.join(unmet)}. "
+            f"Every criterion must be met to approve; not met or unknown: {criterion_labels(unmet)}. "
             "Override a line with the evidence that settles it, or pend or deny the case. "
             "Nothing was changed."
         )

@@ -12,8 +12,9 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import REVIEWER_ROLES, User
@@ -37,7 +38,7 @@ from ..forms_reviewer import (
     pend_initial,
 )
 from ..models import Case, Status
-from ..workflow import Action, TransitionError, available_actions
+from ..workflow import Action, available_actions
 from .documents import documents_by_criterion
 
 REVIEWERS = tuple(REVIEWER_ROLES)
@@ -149,7 +150,11 @@ def _render_case(
         "unmet": [criterion for criterion, st in statuses.items() if st != "met"],
         "valid_days": policy.authorization_valid_days,
         "denial_needs_director": policy.denial_requires_medical_director,
-        "forms": {**_blank_forms(case, statuses, overrides, user), **(bound or {})},
+        "forms": {
+            **_blank_forms(case, statuses, overrides, user),
+            **_failed_form(request, case, statuses, overrides),
+            **(bound or {}),
+        },
     }
     return render(request, "reviews/reviewer/case.html", context, status=status)
 
@@ -284,17 +289,44 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form = _for_user(FORMS[action](case, statuses, overrides, request.POST), user)
     if not form.is_valid():
         messages.error(request, "Check the highlighted fields; nothing was changed.")
-        return _render_case(request, case, {action: form}, status=400)
+        return _back_to_form(request, pk, action)
     perform, success = ACTIONS[action]
     try:
         perform(user, case, form.cleaned_data)
     except services.ServiceError as exc:
         messages.error(request, str(exc))
         # Shown on the case as it stands now (another reviewer may just have decided it).
-        status = 409 if isinstance(exc, TransitionError) else 400
-        return _render_case(request, selectors.reviewer_case(user, pk), {action: form}, status)
+        return _back_to_form(request, pk, action, str(exc))
     messages.success(request, success.format(ref=case.reference))
     return redirect("reviewer:case", pk=pk)
+
+
+# Post/redirect/get after a refusal: what was typed waits in the session for the case page's
+# next GET, so a refresh never sends the form again (issue 16).
+FAILED_FORM = "reviewer-failed-form"
+
+
+def _back_to_form(request: HttpRequest, pk: int, action: str, refusal: str = "") -> HttpResponse:
+    data = {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
+    request.session[FAILED_FORM] = {"pk": pk, "action": action, "data": data, "refusal": refusal}
+    return redirect(f"{reverse('reviewer:case', args=[pk])}#actions")
+
+
+def _failed_form(
+    request: HttpRequest, case: Case, statuses: dict[str, str], overrides: dict[str, Any]
+) -> dict[str, forms.Form]:
+    """The form the last POST on this case was refused with, bound again to what was typed."""
+    kept = request.session.get(FAILED_FORM)
+    if not kept or kept.get("pk") != case.pk or kept.get("action") not in FORMS:
+        return {}
+    del request.session[FAILED_FORM]
+    data = QueryDict(mutable=True)
+    for key, values in kept["data"].items():
+        data.setlist(key, values)
+    form = _for_user(FORMS[kept["action"]](case, statuses, overrides, data), _user(request))
+    if form.is_valid() and kept["refusal"]:
+        form.add_error(None, kept["refusal"])
+    return {kept["action"]: form}
 
 
 # --- the determination letter -----------------------------------------------------------------

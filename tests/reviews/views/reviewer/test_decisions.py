@@ -19,6 +19,18 @@ def post(user: User, case: Case, action: str, data: dict[str, Any] | None = None
     return client_for(user).post(reverse(f"reviewer:{action}", args=[case.pk]), data or {})
 
 
+def refused(user: User, case: Case, action: str, data: dict[str, Any] | None = None) -> Any:
+    """A refused POST redirects back to the case page (post/redirect/get, never a page at the
+    POST URL); the page's next GET shows the form as typed, with its errors. Returns the POST's
+    response, its messages and that page's response (as .page)."""
+    client = client_for(user)
+    response: Any = client.post(reverse(f"reviewer:{action}", args=[case.pk]), data or {})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reviewer:case", args=[case.pk]) + "#actions"
+    response.page = client.get(response["Location"])
+    return response
+
+
 def message_texts(response: Any) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
@@ -41,10 +53,9 @@ def test_it_approves_and_issues_one_authorization(riverside: User, pharmacist: U
 def test_it_refuses_to_approve_while_a_line_is_not_met(riverside: User, pharmacist: User) -> None:
     case = make_case(riverside, facts=missing_hiv_facts(), claim_by=pharmacist)
 
-    response = post(pharmacist, case, "approve")
+    response = refused(pharmacist, case, "approve")
 
-    assert response.status_code == 400
-    assert any("not met or unknown: excl_hiv" in m for m in message_texts(response))
+    assert any("not met or unknown: HIV status" in m for m in message_texts(response))
     case.refresh_from_db()
     assert case.status == Status.IN_REVIEW
     assert not Decision.objects.filter(case=case).exists()
@@ -70,11 +81,10 @@ def test_it_tells_the_second_reviewer_the_case_was_already_decided(
     services.case_escalate(actor=pharmacist, case=case, reason="Second opinion")
     post(director, case, "approve")
 
-    response = post(director, case, "deny", {"deny-failed_criteria": [], "deny-reason": "x"})
-    late = post(director, case, "approve")
+    response = refused(director, case, "deny", {"deny-failed_criteria": [], "deny-reason": "x"})
+    late = refused(director, case, "approve")
 
-    assert response.status_code == 400  # the denial form offers no line: all stand met
-    assert late.status_code == 409
+    assert "failed_criteria" in response.page.context["forms"]["deny"].errors
     assert any("already decided" in m for m in message_texts(late))
     assert Decision.objects.filter(case=case).count() == 1
 
@@ -124,10 +134,9 @@ def test_it_refuses_a_denial_without_criteria_or_reason_on_the_fields(
 ) -> None:
     case = make_case(riverside, facts=failing_facts(), claim_by=pharmacist)
 
-    response = post(pharmacist, case, "deny", {"deny-reason": ""})
+    response = refused(pharmacist, case, "deny", {"deny-reason": ""})
 
-    assert response.status_code == 400
-    errors = response.context["forms"]["deny"].errors
+    errors = response.page.context["forms"]["deny"].errors
     assert set(errors) == {"failed_criteria", "reason"}
     case.refresh_from_db()
     assert case.status == Status.IN_REVIEW
@@ -140,12 +149,11 @@ def test_it_leaves_denials_to_the_medical_director_when_the_setting_says_so(
     case = make_case(riverside, facts=failing_facts(), claim_by=pharmacist)
     data = {"deny-failed_criteria": ["fix_activity"], "deny-reason": "Factor IX above 2%."}
 
-    refused = post(pharmacist, case, "deny", data)
+    refusal = refused(pharmacist, case, "deny", data)
     services.case_escalate(actor=pharmacist, case=case, reason="Denial needs the director")
     allowed = post(director, case, "deny", data)
 
-    assert refused.status_code == 400
-    assert any("made by the medical director" in m for m in message_texts(refused))
+    assert any("made by the medical director" in m for m in message_texts(refusal))
     assert allowed.status_code == 302
     assert Decision.objects.get(case=case).decided_by == director
 
@@ -170,10 +178,10 @@ def test_it_pends_with_the_information_the_checklist_asks_for(
 def test_it_escalates_with_a_reason_and_refuses_without(riverside: User, pharmacist: User) -> None:
     case = make_case(riverside, claim_by=pharmacist)
 
-    empty = post(pharmacist, case, "escalate", {"escalate-reason": ""})
+    empty = refused(pharmacist, case, "escalate", {"escalate-reason": ""})
     done = post(pharmacist, case, "escalate", {"escalate-reason": "Borderline liver stiffness"})
 
-    assert empty.status_code == 400 and "reason" in empty.context["forms"]["escalate"].errors
+    assert "reason" in empty.page.context["forms"]["escalate"].errors
     assert done.status_code == 302
     event = CaseEvent.objects.get(case=case, action="escalate")
     assert (event.reason, event.to_status) == ("Borderline liver stiffness", Status.ESCALATED)
@@ -183,12 +191,11 @@ def test_it_assigns_and_releases(riverside: User, pharmacist: User, director: Us
     case = make_case(riverside, claim_by=pharmacist)
 
     assign = post(pharmacist, case, "assign", {"assign-reviewer": director.pk})
-    refused = post(pharmacist, case, "release")
+    refusal = refused(pharmacist, case, "release")
     released = post(director, case, "release")
 
     assert assign.status_code == 302 and released.status_code == 302
-    assert refused.status_code == 409
-    assert any("holds this case" in m for m in message_texts(refused))
+    assert any("holds this case" in m for m in message_texts(refusal))
     case.refresh_from_db()
     assert (case.status, case.assigned_to) == (Status.SUBMITTED, None)
 
@@ -198,9 +205,8 @@ def test_it_refuses_a_decision_from_a_reviewer_who_does_not_hold_the_case(
 ) -> None:
     case = make_case(riverside, claim_by=director)
 
-    response = post(pharmacist, case, "approve")
+    response = refused(pharmacist, case, "approve")
 
-    assert response.status_code == 409
     assert any("Dana Dorsey, MD, Hematology holds this case" in m for m in message_texts(response))
     assert not Decision.objects.filter(case=case).exists()
 
@@ -236,3 +242,22 @@ def test_it_refuses_get_on_a_decision(riverside: User, pharmacist: User) -> None
     case = make_case(riverside, claim_by=pharmacist)
     response = client_for(pharmacist).get(reverse("reviewer:approve", args=[case.pk]))
     assert response.status_code == 405
+
+
+def test_it_answers_a_refused_form_with_a_redirect_so_a_refresh_sends_nothing(
+    riverside: User, pharmacist: User
+) -> None:
+    """Post/redirect/get (issue 16): no page is rendered at /review/cases/<id>/approve/; the
+    refusal waits once in the session, shown on the form at the top, then is gone."""
+    case = make_case(riverside, facts=missing_hiv_facts(), claim_by=pharmacist)
+    client = client_for(pharmacist)
+
+    response = client.post(reverse("reviewer:approve", args=[case.pk]), {"approve-reason": "ok"})
+    page = client.get(response["Location"])
+    again = client.get(response["Location"])
+
+    assert response.status_code == 302
+    form = page.context["forms"]["approve"]
+    assert form.data["approve-reason"] == "ok"
+    assert any("not met or unknown" in e for e in form.non_field_errors())
+    assert not again.context["forms"]["approve"].is_bound
