@@ -76,7 +76,9 @@ def test_it_still_reads_the_largest_and_most_precise_numbers_it_allows() -> None
     assert facts.inhibitor_titer_bu == Decimal("0.2")
 
 
-@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "0050-06-01", "0999-12-31", "9001-01-01"])
+@pytest.mark.parametrize(
+    "day", ["0001-01-01", "9999-12-31", "0050-06-01", "0999-12-31", "9001-01-01"]
+)
 @pytest.mark.parametrize("field", ["evaluation_date", "date_of_birth", "fix_activity_date"])
 def test_it_refuses_a_date_outside_the_supported_years(field: str, day: str) -> None:
     errors = errors_for(with_({field: day}))
