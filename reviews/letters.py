@@ -23,9 +23,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audit.policy import current_policy_settings
-
 from .models import Decision
+from .policy import current_policy_settings
 from .workflow import DENIAL_BASIS_LABELS, DenialBasis
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -472,3 +473,63 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{self.args} {'sent' if self.sent_at else 'waiting'}"
+
+
+class PolicySetting(models.Model):
+    """The payer's operating rules, edited by administrators. One row at most (id 1).
+
+    An empty field means "use the environment's default" (pa_portal/settings.py), so a fresh
+    install behaves as configured. Read the effective values with
+    reviews.policy.current_policy_settings(), never from this model directly.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    review_clock_hours_standard = models.PositiveSmallIntegerField(
+        "review clock, standard requests (hours)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+    )
+    review_clock_hours_expedited = models.PositiveSmallIntegerField(
+        "review clock, expedited requests (hours)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+    )
+    clock_pauses_while_pended = models.BooleanField(
+        "review clock pauses while a request is pended", null=True, blank=True
+    )
+    denial_requires_medical_director = models.BooleanField(
+        "only the medical director may deny", null=True, blank=True
+    )
+    authorization_valid_days = models.PositiveSmallIntegerField(
+        "authorization valid for (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+    )
+    appeal_deadline_days = models.PositiveSmallIntegerField(
+        "appeal deadline (days after the decision)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = "policy settings"
+        verbose_name_plural = "policy settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="policy_setting_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return "Policy settings"

@@ -16,10 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from audit.policy import current_policy_settings
 from notifications import services as notices
 
 from ..models import Case, Decision, Urgency
+from ..policy import current_policy_settings
 from ..workflow import Action, check_appeal, check_appeal_decider
 from .base import _locked, _require_clinic, record_event
 from .documents import document_attach

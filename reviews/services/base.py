@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.models import REVIEWER_ROLES, Role, User
 from audit.log import record as audit_record
-from audit.policy import current_policy_settings
 
 from .. import outbox
 from ..models import (
@@ -19,6 +18,7 @@ from ..models import (
     CaseEvent,
     Status,
 )
+from ..policy import current_policy_settings
 from ..workflow import check_move
 from .errors import NotAllowed
 

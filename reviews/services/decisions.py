@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from audit.policy import current_policy_settings
 from notifications import services as notices
 
 from ..labels import criterion_label, criterion_labels
@@ -20,6 +19,7 @@ from ..models import (
     Decision,
     Status,
 )
+from ..policy import current_policy_settings
 from ..selectors import effective_statuses
 from ..workflow import Action, DenialBasis, check_denial_basis
 from .appeals import check_appeal_decision

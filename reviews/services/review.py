@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import REVIEWER_ROLES, Role, User
-from audit.policy import current_policy_settings
 from notifications import services as notices
 
 from ..labels import criterion_label, status_label
@@ -19,6 +18,7 @@ from ..models import (
     RequestForInformation,
     Status,
 )
+from ..policy import current_policy_settings
 from ..selectors import effective_statuses
 from ..workflow import Action, check_holder
 from .base import (

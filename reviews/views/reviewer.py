@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import REVIEWER_ROLES, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
-from audit.policy import current_policy_settings
 
 from .. import labels, selectors, services
 from ..forms_reviewer import (
@@ -38,6 +37,7 @@ from ..forms_reviewer import (
     pend_initial,
 )
 from ..models import Case, Status
+from ..policy import current_policy_settings
 from ..workflow import Action, available_actions
 from .documents import documents_by_criterion
 

@@ -7,8 +7,9 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from accounts.models import Organization, Role, User
-from audit.models import AuditLog, PolicySetting
-from audit.policy import current_policy_settings
+from audit.models import AuditLog
+from reviews.models import PolicySetting
+from reviews.policy import current_policy_settings
 from tests.conftest import client_for
 from tests.factories import make_case
 
@@ -53,11 +54,11 @@ def test_it_applies_and_audits_a_policy_settings_change(
     settings.DENIAL_REQUIRES_MEDICAL_DIRECTOR = False
     client = client_for(portal_admin)
     # The list of one row goes straight to its form.
-    assert client.get(reverse("admin:audit_policysetting_changelist"))["Location"] == reverse(
-        "admin:audit_policysetting_add"
+    assert client.get(reverse("admin:reviews_policysetting_changelist"))["Location"] == reverse(
+        "admin:reviews_policysetting_add"
     )
     form = policy_form(review_clock_hours_standard="48", denial_requires_medical_director="true")
-    response = client.post(reverse("admin:audit_policysetting_add"), form)
+    response = client.post(reverse("admin:reviews_policysetting_add"), form)
     assert response.status_code == 302
     policy = current_policy_settings()
     assert (policy.clock_hours("standard"), policy.clock_hours("expedited")) == (48, 24)
@@ -81,7 +82,7 @@ def test_it_returns_a_cleared_setting_to_the_environment_default(
     settings.APPEAL_DEADLINE_DAYS = 180
     PolicySetting.objects.create(appeal_deadline_days=60)
     assert current_policy_settings().appeal_deadline_days == 60
-    change = reverse("admin:audit_policysetting_change", args=[1])
+    change = reverse("admin:reviews_policysetting_change", args=[1])
     assert client_for(portal_admin).post(change, policy_form()).status_code == 302
     assert current_policy_settings().appeal_deadline_days == 180
     row = AuditLog.objects.get(action="settings.change")
@@ -93,7 +94,7 @@ def test_it_returns_a_cleared_setting_to_the_environment_default(
 
 def test_it_refuses_a_nonsense_clock_with_a_field_error(portal_admin: User) -> None:
     response = client_for(portal_admin).post(
-        reverse("admin:audit_policysetting_add"), policy_form(review_clock_hours_standard="0")
+        reverse("admin:reviews_policysetting_add"), policy_form(review_clock_hours_standard="0")
     )
     assert response.status_code == 200
     assert "review_clock_hours_standard" in response.context["adminform"].form.errors

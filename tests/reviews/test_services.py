@@ -71,7 +71,7 @@ def test_it_refuses_clinic_actions_from_another_clinic(riverside: User, lakeside
 def test_it_applies_the_administrators_policy_settings(
     riverside: User, pharmacist: User, director: User
 ) -> None:
-    from audit.models import PolicySetting
+    from reviews.models import PolicySetting
 
     PolicySetting.objects.update_or_create(
         pk=1,

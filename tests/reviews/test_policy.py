@@ -2,8 +2,8 @@
 
 from pytest_django.fixtures import Settings
 
-from audit.models import PolicySetting
-from audit.policy import current_policy_settings
+from reviews.models import PolicySetting
+from reviews.policy import current_policy_settings
 
 
 def env_defaults(settings: Settings) -> None:
