@@ -148,6 +148,12 @@ def _render_case(
         "actions": actions,
         "can_rule": Action.APPROVE in actions,
         "unmet": [criterion for criterion, st in statuses.items() if st != "met"],
+        # The header's summary: the lines' effective statuses counted, and the lifetime line.
+        "counts": {
+            status: sum(1 for st in statuses.values() if st == status)
+            for status in ("met", "unknown", "not_met")
+        },
+        "lifetime": statuses.get("lifetime_limit", "unknown"),
         "valid_days": policy.authorization_valid_days,
         "denial_needs_director": policy.denial_requires_medical_director,
         "forms": {

@@ -58,7 +58,7 @@ def test_it_lets_an_auditor_follow_a_case_export_its_log_and_read_the_metrics(
         actions = [a for a in changes.evaluate_all("els => els.map(e => e.dataset.action)")]
         assert [a for a in actions if a in HISTORY] == HISTORY
         overrides = page.get_by_test_id("overrides")
-        expect(overrides).to_contain_text("liver_assessment")
+        expect(overrides).to_contain_text("Liver health assessment")
         expect(overrides).to_contain_text(LIVER_RULING)
         expect(page.get_by_test_id("decision")).to_contain_text("Approved by Phil Park")
         assert not overflows(page)

@@ -164,7 +164,7 @@ def attach_lab_report(page: Page) -> None:
     documents.get_by_label("Liver health assessment").check()
     documents.get_by_role("button", name="Attach").click()
     expect(page.get_by_role("alert")).to_contain_text("liver-panel.pdf attached.")
-    expect(page.get_by_test_id("documents")).to_contain_text("supports liver_assessment")
+    expect(page.get_by_test_id("documents")).to_contain_text("supports Liver health assessment")
 
 
 def test_it_takes_a_clinic_from_a_new_patient_to_the_determination_letter(
