@@ -75,6 +75,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "query": request.GET.urlencode()}
     if form.is_valid():
         data = form.cleaned_data
+        # The From/To inputs show the period the page reports on, the default one included.
+        form.data = form.data.copy()
+        form.data["date_from"] = data["date_from"].isoformat()
+        form.data["date_to"] = data["date_to"].isoformat()
         result = review_metrics(data["date_from"], data["date_to"], data["clinic"])
         rows = measure_rows(result)
         context.update(
