@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from audit.queries import CappedPaginator, filter_log
+from oversight.queries import CappedPaginator, filter_log
 from reviews import selectors
 from reviews.models import Case
 
@@ -154,7 +154,7 @@ def probes() -> list[Probe]:
 
 
 def _metrics(days: int) -> Any:
-    from audit.metrics import review_metrics
+    from oversight.metrics import review_metrics
 
     today = timezone.localdate()
     return review_metrics(today - timedelta(days=days - 1), today)

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "accounts",
     "reviews",
     "audit",
+    "oversight",
     "pas",
     "notifications",
 ]

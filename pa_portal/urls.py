@@ -21,7 +21,7 @@ urlpatterns = [
     path("api/auth/token/", account_api.token_sign_in, name="api_token_sign_in"),
     path("api/auth/sign-out/", account_api.token_sign_out, name="api_token_sign_out"),
     path("admin/", admin.site.urls),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("oversight.urls")),
     path("api/", include("reviews.api.urls")),
     path("fhir/", include("pas.urls")),
     path("notifications/", include("notifications.urls")),

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from audit.metrics import review_metrics
-from audit.public_report import public_report
 from notifications.models import Kind, Notification
+from oversight.metrics import review_metrics
+from oversight.public_report import public_report
 from reviews import services
 from reviews.letters import render_letter_pdf
 from reviews.models import Case, Decision

@@ -200,7 +200,7 @@ def carries_edge(value: Any, in_json: bool) -> bool:
 def form_field_names() -> list[str]:
     """Every field of the portal's own forms (pages) and the API's serializers."""
     import accounts.forms  # noqa: F401  (the forms register as subclasses on import)
-    import audit.forms  # noqa: F401
+    import oversight.forms  # noqa: F401
     import reviews.api.serializers as serializers
     import reviews.forms_prescriber
     import reviews.forms_reviewer  # noqa: F401
@@ -210,7 +210,7 @@ def form_field_names() -> list[str]:
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if cls.__module__.split(".")[0] in ("accounts", "audit", "reviews", "pas"):
+        if cls.__module__.split(".")[0] in ("accounts", "oversight", "reviews", "pas"):
             names.update(getattr(cls, "base_fields", {}))
     for value in vars(serializers).values():
         if isinstance(value, type) and issubclass(value, serializers.serializers.Serializer):

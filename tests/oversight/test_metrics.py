@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from audit.metrics import review_metrics
+from oversight.metrics import review_metrics
 from reviews import selectors, services
 from reviews.models import Case
 from tests.factories import approvable_facts, make_case

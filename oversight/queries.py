@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Organization
+from audit.models import AuditLog
 from reviews.models import Case, CaseEvent, ChecklistOverride, Decision
-
-from .models import AuditLog
 
 # A loose index scan: one index probe per distinct action, however long the log grows
 # (a plain SELECT DISTINCT would read every row).

@@ -5,7 +5,7 @@ after appeal, approved after the review time frame was extended, and the average
 time from submission to determination, standard and expedited apart.
 
 The cohort is the requests received (submitted) in the calendar year, each followed to its
-outcome so far (audit.metrics). Definitions, printed with the report:
+outcome so far (oversight.metrics). Definitions, printed with the report:
 - approved after appeal: the request was denied and an appeal of it was approved;
 - extended: the review clock was paused while the plan waited for information the clinic had to
   send (a request for information), and the request was then approved.
@@ -25,10 +25,10 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import OVERSIGHT_ROLES
 from accounts.permissions import role_required
+from audit.log import record
 from reviews.models import Case, Status, Urgency
 
 from .exports import csv_response
-from .log import record
 from .metrics import Metrics, UrgencyMetrics, review_metrics, share
 from .queries import period_bounds
 

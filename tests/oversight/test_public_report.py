@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditLog
-from audit.public_report import public_report
+from oversight.public_report import public_report
 from reviews import services
 from reviews.models import Case
 from tests.conftest import client_for

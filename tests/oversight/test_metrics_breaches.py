@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from audit.metrics import review_metrics
 from notifications import sla
+from oversight.metrics import review_metrics
 from reviews.models import Case
 from tests.conftest import client_for
 from tests.factories import make_case

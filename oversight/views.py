@@ -14,15 +14,15 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import OVERSIGHT_ROLES
 from accounts.permissions import role_required
+from audit.chain import VERIFIED
+from audit.log import record
+from audit.models import AuditLog
 from reviews.selectors import case_for
 
 from . import exports
-from .chain import VERIFIED
 from .charts import bar_chart
 from .forms import LogFilterForm, PeriodForm
-from .log import record
 from .metrics import measure_rows, review_metrics
-from .models import AuditLog
 from .queries import CappedPaginator, case_timeline, decisions_made, filter_log
 
 oversight = role_required(*OVERSIGHT_ROLES)

@@ -12,10 +12,10 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from audit.models import AuditLog
 from reviews.models import Decision
 
 from .metrics import Metrics, measure_rows
-from .models import AuditLog
 
 CHUNK = 2000
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).

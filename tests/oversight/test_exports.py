@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from audit.exports import safe_cell
-from audit.metrics import review_metrics
 from audit.models import AuditLog
+from oversight.exports import safe_cell
+from oversight.metrics import review_metrics
 from reviews import services
 from reviews.models import Case
 from tests.conftest import client_for
