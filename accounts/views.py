@@ -14,11 +14,11 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from audit.log import record
-from pa_portal.inputs import id_or_none
 
 from . import enrolment, lockout
 from .context_processors import NAVIGATION, home_url_for
 from .forms import ApiTokenForm, EnrolForm, TokenForm
+from .inputs import id_or_none
 from .models import ApiToken, Role, User
 from .tokens import issue_token, revoke
 from .two_factor import confirmed_device, needs_second_factor, qr_svg, safe_next

@@ -98,7 +98,7 @@ def notify(
     return sent
 
 
-# The triggers, one per event, called by the services that make the event happen.
+# The triggers, one per event, called from the case history (receivers.py).
 
 
 def case_pended(case: Case) -> None:

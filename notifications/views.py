@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.inputs import id_or_none
 from accounts.models import REVIEWER_ROLES, Role, User
 from audit.log import record as audit_record
-from pa_portal.inputs import id_or_none
 
 from .models import KINDS_BY_ROLE, Delivery, Kind, Notification, Preference
 

@@ -7,8 +7,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import services as notices
-
 from .letters import render_letter_pdf
 from .models import Decision
 from .services import record_event
@@ -49,5 +47,4 @@ def generate_letter(decision_id: int) -> str:
             Action.LETTER,
             detail={"decision_id": decision.pk, "bytes": len(pdf)},
         )
-        notices.letter_ready(decision.case)
     return str(decision.letter.name)

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import services as notices
 
 from ..models import Case, Decision, Urgency
 from ..policy import current_policy_settings
@@ -107,7 +106,6 @@ def case_appeal(
     record_event(
         appeal, actor, Action.APPEAL, reason=statement, detail={"appeal_of": original.reference}
     )
-    notices.appeal_received(appeal)
     return appeal
 
 

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from notifications import services as notices
 
 from ..labels import criterion_label, criterion_labels
 from ..models import (
@@ -227,5 +226,4 @@ def _close(
         reason=reason,
         detail={"decision_id": decision.pk, "failed_criteria": decision.failed_criteria},
     )
-    notices.case_decided(case)
     _on_commit("generate_letter", decision.pk)

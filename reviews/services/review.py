@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import REVIEWER_ROLES, Role, User
-from notifications import services as notices
 
 from ..labels import criterion_label, status_label
 from ..models import (
@@ -92,9 +91,7 @@ def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") ->
         raise ServiceError("An escalated case can only be assigned to a medical director.")
     if case.assigned_to_id == reviewer.pk and case.is_open:
         raise ServiceError(f"{reviewer.display_name} already has this case; nothing was changed.")
-    case = _reassign(case, actor, Action.ASSIGN, reviewer, reason)
-    notices.case_assigned(case, reviewer, actor)
-    return case
+    return _reassign(case, actor, Action.ASSIGN, reviewer, reason)
 
 
 @transaction.atomic
@@ -134,7 +131,6 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
         reason=message,
         detail={"items": items},
     )
-    notices.case_pended(case)
     return case
 
 
@@ -150,7 +146,6 @@ def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
     record_event(
         case, actor, Action.ESCALATE, from_status=from_status, to_status=to_status, reason=reason
     )
-    notices.case_escalated(case, actor)
     return case
 
 

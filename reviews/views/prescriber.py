@@ -17,10 +17,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.inputs import id_or_none
 from accounts.models import Role, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
-from pa_portal.inputs import id_or_none
 
 from .. import labels, selectors, services
 from ..forms_prescriber import (

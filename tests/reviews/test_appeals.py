@@ -273,8 +273,10 @@ def test_it_runs_the_appeal_round_trip_with_the_real_worker(
         reverse("reviewer:approve", kwargs={"pk": filed.pk}), {"reason": "Now met."}
     )
 
-    assert refused.status_code == 409
-    assert "another medical director must decide" in refused.content.decode()
+    # Post/redirect/get: the refusal is shown on the case page the redirect leads to.
+    assert refused.status_code == 302
+    shown = reviewer.get(refused["Location"])
+    assert "another medical director must decide" in shown.content.decode()
     assert not Decision.objects.filter(case=filed).exists()
 
     services.case_release(actor=director, case=filed)
