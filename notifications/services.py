@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Role, User
 from audit.log import record as audit_record
@@ -125,3 +128,26 @@ def appeal_received(appeal: Case) -> None:
 
 def letter_ready(case: Case) -> None:
     notify(Kind.LETTER_READY, case, clinic_staff(case))
+
+
+# --- the user's own inbox and preferences ------------------------------------------------------
+
+
+def notifications_mark_read(*, actor: User, note: Notification | None = None) -> int:
+    """Mark one of the actor's messages read, or (note None) all of them; how many changed."""
+    mine = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if note is not None:
+        mine = mine.filter(pk=note.pk)
+    return mine.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preferences_set(
+    *, actor: User, changes: dict[str, str], request: HttpRequest | None = None
+) -> None:
+    """Save the actor's delivery choices that changed, with one audit row."""
+    if not changes:
+        return
+    for kind, delivery in changes.items():
+        Preference.objects.update_or_create(user=actor, kind=kind, defaults={"delivery": delivery})
+    audit_record(action="notification.preferences", request=request, obj=actor, detail=changes)

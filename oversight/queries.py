@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Organization
+from audit.chain import VERIFIED
 from audit.models import AuditLog
 from reviews.models import Case, CaseEvent, ChecklistOverride, Decision
 
@@ -185,3 +186,8 @@ def _from_row(row: AuditLog) -> TimelineEntry:
         detail=row.detail,
         ip=row.ip,
     )
+
+
+def chain_checks(count: int) -> list[AuditLog]:
+    """The hash chain's latest verifications (audit.chain writes each as an audit row)."""
+    return list(AuditLog.objects.filter(action=VERIFIED).order_by("-at", "-id")[:count])

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import OVERSIGHT_ROLES
 from accounts.permissions import role_required
-from audit.chain import VERIFIED
 from audit.log import record
 from audit.models import AuditLog
 from reviews.selectors import case_for
@@ -23,7 +22,7 @@ from . import exports
 from .charts import bar_chart
 from .forms import LogFilterForm, PeriodForm
 from .metrics import measure_rows, review_metrics
-from .queries import CappedPaginator, case_timeline, decisions_made, filter_log
+from .queries import CappedPaginator, case_timeline, chain_checks, decisions_made, filter_log
 
 oversight = role_required(*OVERSIGHT_ROLES)
 CHAIN_CHECKS_SHOWN = 30
@@ -76,9 +75,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         # The From/To inputs show the period the page reports on, the default one included.
-        form.data = form.data.copy()
-        form.data["date_from"] = data["date_from"].isoformat()
-        form.data["date_to"] = data["date_to"].isoformat()
+        shown = request.GET.copy()
+        shown["date_from"] = data["date_from"].isoformat()
+        shown["date_to"] = data["date_to"].isoformat()
+        form.data = shown
         result = review_metrics(data["date_from"], data["date_to"], data["clinic"])
         rows = measure_rows(result)
         context.update(
@@ -98,7 +98,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
 @require_GET
 def chain(request: HttpRequest) -> HttpResponse:
     """The hash chain's verifications, newest first: when and what each found."""
-    checks = AuditLog.objects.filter(action=VERIFIED).order_by("-at", "-id")[:CHAIN_CHECKS_SHOWN]
+    checks = chain_checks(CHAIN_CHECKS_SHOWN)
     return render(request, "audit/chain.html", {"checks": checks, "last": next(iter(checks), None)})
 
 
