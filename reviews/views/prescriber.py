@@ -111,12 +111,50 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 # --- drafting and submitting ------------------------------------------------------------------
 
+CONFIRM_FIELD = "confirm_incomplete"
+CONFIRM_PROMPT = (
+    "The checklist preview shows {shortfall}: the reviewer is likely to ask for more "
+    "information or deny. Complete the request and save it, or tick \u201cSubmit anyway\u201d "
+    "and submit again; nothing was submitted."
+)
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.POST.get(CONFIRM_FIELD) == "yes"
+
+
+def shortfall_of(checklist: dict[str, Any] | None) -> str:
+    """ "2 lines unknown and 1 not met" for a checklist with any, else ""."""
+    if not checklist:
+        return ""
+    parts = []
+    if missing := len(checklist.get("missing", [])):
+        parts.append(f"{missing} line{'s' if missing > 1 else ''} unknown")
+    if failing := len(checklist.get("failing", [])):
+        parts.append(f"{failing} line{'s' if failing > 1 else ''} not met")
+    return " and ".join(parts)
+
+
+def _checklist_or_none(form: RequestForm) -> dict[str, Any] | None:
+    try:
+        return services.evaluate_facts(patient=form.current_patient(), facts=form.facts())
+    except services.ServiceError:
+        return None  # the save itself reports what is wrong with the facts
+
 
 def _save(
     request: HttpRequest, form: RequestForm, save: Callable[[bool], Case]
 ) -> HttpResponse | None:
-    """Run a draft save or a submit; on a refusal put its message on the form, return None."""
+    """Run a draft save or a submit; on a refusal put its message on the form, return None.
+    A submit the checklist preview shows incomplete or failing waits for the clinic's
+    confirmation (issue 16)."""
     submit = request.POST.get("action") == "submit"
+    if submit and not _confirmed(request):
+        shortfall = shortfall_of(_checklist_or_none(form))
+        if shortfall:
+            form.submit_shortfall = shortfall  # type: ignore[attr-defined]
+            form.add_error(None, f"{CONFIRM_PROMPT.format(shortfall=shortfall)}")
+            return None
     try:
         case = save(submit)
     except services.FactsInvalid as exc:
@@ -206,6 +244,9 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
     user = clinic_user(request)
     case = case_for(user, pk)
+    if not _confirmed(request) and (shortfall := shortfall_of(_draft_checklist(case)[0])):
+        messages.error(request, CONFIRM_PROMPT.format(shortfall=shortfall))
+        return redirect("prescriber:case_detail", pk=case.pk)
     try:
         case = services.case_submit(actor=user, case=case)
     except services.FactsInvalid as exc:

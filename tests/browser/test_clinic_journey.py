@@ -5,6 +5,7 @@ worker makes after the approval."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from typing import Any
 
@@ -183,6 +184,8 @@ def test_it_takes_a_clinic_from_a_new_patient_to_the_determination_letter(
         clinic.get_by_role("button", name="Save draft").click()
         expect(clinic.get_by_test_id("case-status")).to_have_text("Draft")
         attach_lab_report(clinic)
+        # The preview still shows lines unknown: the clinic confirms it submits anyway.
+        clinic.get_by_label(re.compile(r"^Submit anyway")).check()
         clinic.get_by_role("button", name="Submit for review").click()
         expect(clinic.get_by_test_id("case-status")).to_have_text("Submitted")
         case = Case.objects.get(patient__member_id="FEP-40211873")

@@ -40,7 +40,10 @@ def test_it_runs_submit_pend_answer_through_the_pages(riverside: User, pharmacis
     )["Location"].rsplit("=", 1)[1]
     client.post(
         reverse("prescriber:case_create"),
-        blank(request_post(int(patient_id), action="submit"), "hiv_status"),
+        {
+            **blank(request_post(int(patient_id), action="submit"), "hiv_status"),
+            "confirm_incomplete": "yes",
+        },
     )
     case = Case.objects.get(member_id="FEP-4242")
     assert (case.status, case.recommendation) == (Status.SUBMITTED, "pend")

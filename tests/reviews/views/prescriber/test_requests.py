@@ -68,7 +68,7 @@ def test_it_reopens_a_draft_with_its_values(riverside: User) -> None:
 
 def test_it_edits_a_draft_and_submits_it(riverside: User) -> None:
     case = make_case(riverside, submit=False)
-    data = blank(request_post(action="submit"), "hiv_status")
+    data = {**blank(request_post(action="submit"), "hiv_status"), "confirm_incomplete": "yes"}
     response = client_for(riverside).post(reverse("prescriber:case_edit", args=[case.pk]), data)
     assert response.status_code == 302
     case.refresh_from_db()
@@ -166,3 +166,40 @@ def test_it_refuses_a_patient_born_in_the_future(riverside: User) -> None:
     response = client_for(riverside).post(reverse("prescriber:patient_create"), data)
     assert "date_of_birth" in response.context["form"].errors
     assert not Patient.objects.exists()
+
+
+def test_it_asks_to_confirm_a_submit_the_preview_shows_incomplete(riverside: User) -> None:
+    patient = make_case(riverside, submit=False).patient
+    client = client_for(riverside)
+    data = blank(request_post(patient.pk, action="submit"), "hiv_status")
+
+    asked = client.post(reverse("prescriber:case_create"), data)
+    confirmed = client.post(
+        reverse("prescriber:case_create"), {**data, "confirm_incomplete": "yes"}
+    )
+
+    page = asked.content.decode()
+    assert "The checklist preview shows 1 line unknown" in page
+    assert 'name="confirm_incomplete"' in page
+    assert confirmed.status_code == 302
+    submitted = Case.objects.filter(patient=patient, status=Status.SUBMITTED)
+    assert submitted.count() == 1
+
+
+def test_it_asks_to_confirm_submitting_an_incomplete_draft_from_its_page(riverside: User) -> None:
+    facts = approvable_facts()
+    del facts["hiv_status"]
+    case = make_case(riverside, facts=facts, submit=False)
+    client = client_for(riverside)
+    url = reverse("prescriber:case_submit", args=[case.pk])
+
+    page = client.get(reverse("prescriber:case_detail", args=[case.pk])).content.decode()
+    asked = client.post(url)
+    case.refresh_from_db()
+    status_after_asking = case.status
+    client.post(url, {"confirm_incomplete": "yes"})
+    case.refresh_from_db()
+
+    assert 'data-testid="confirm-incomplete"' in page
+    assert asked.status_code == 302 and status_after_asking == Status.DRAFT
+    assert case.status == Status.SUBMITTED
