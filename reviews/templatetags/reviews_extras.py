@@ -211,3 +211,14 @@ def denial_basis(decision: Any) -> str:
 def case_status_label(status: str) -> str:
     """A case status in words (in_review -> In review)."""
     return labels.case_status_label(str(status)) if status else ""
+
+
+@register.filter
+def field_errors(form: forms.Form) -> list[tuple[BoundField, str]]:
+    """Each field's errors as (bound field, message), for the error summary at a form's top."""
+    return [
+        (form[name], str(e))
+        for name in form.errors
+        if name in form.fields
+        for e in form.errors[name]
+    ]

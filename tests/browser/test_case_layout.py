@@ -45,7 +45,9 @@ def test_it_shows_the_summary_every_status_and_the_actions_together_at_1280x800(
         assert in_viewport(page, page.get_by_test_id("summary-counts"))
         for button in action_buttons(page):
             assert in_viewport(page, button), button
-        statuses = page.get_by_test_id("checklist").locator("tr[data-criterion] td:first-child .badge")
+        statuses = page.get_by_test_id("checklist").locator(
+            "tr[data-criterion] td:first-child .badge"
+        )
         expect(statuses).to_have_count(len(case.checklist["lines"]))
         for index in range(statuses.count()):
             status = statuses.nth(index)

@@ -3,6 +3,7 @@ form is filled (through the CSP, the CSRF header and the vendored htmx), and not
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -57,6 +58,9 @@ def test_it_previews_and_submits_a_request_on_a_phone(
         assert not overflows(phone)
         screenshot(phone, "prescriber-request-form-390")
 
+        phone.get_by_role("button", name="Submit for review").click()
+        # Lines are still unknown: the clinic is asked to confirm, and does.
+        phone.get_by_label(re.compile(r"^Submit anyway")).check()
         phone.get_by_role("button", name="Submit for review").click()
         expect(phone.get_by_test_id("case-status")).to_have_text("Submitted")
         case = Case.objects.get(patient=patient)
