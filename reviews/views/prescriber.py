@@ -31,6 +31,7 @@ from ..forms_prescriber import (
     RequestForm,
     WithdrawForm,
     add_facts_errors,
+    initial_from_case,
     initial_from_facts,
 )
 from ..models import OPEN_STATUSES, Case, Patient, Status
@@ -174,7 +175,14 @@ def _save(
 @GET_POST
 def case_create(request: HttpRequest) -> HttpResponse:
     user = clinic_user(request)
-    initial = {"patient": request.GET.get("patient")} if request.GET.get("patient") else None
+    initial: dict[str, Any] | None = (
+        {"patient": request.GET.get("patient")} if request.GET.get("patient") else None
+    )
+    copied = _copied_from(request, user)
+    if copied is not None:
+        # "Copy from previous request": its facts and details, for the same patient (issue 16).
+        initial = {**initial_from_case(copied), "patient": copied.patient_id}
+        initial.pop("planned_infusion_date", None)  # a new request plans its own infusion
     form = RequestForm(posted(request), user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         response = _save(
@@ -196,6 +204,14 @@ def case_create(request: HttpRequest) -> HttpResponse:
         "reviews/prescriber/case_form.html",
         {"form": form, "preview_url": reverse("prescriber:preview")},
     )
+
+
+def _copied_from(request: HttpRequest, user: Any) -> Case | None:
+    """The clinic's own earlier request named by ?copy= (another clinic's is a 404)."""
+    wanted = request.GET.get("copy", "")
+    if request.method != "GET" or not (wanted.isascii() and wanted.isdigit() and len(wanted) < 18):
+        return None
+    return case_for(user, int(wanted))
 
 
 def _request_in(form: RequestForm, submit: bool) -> services.RequestIn:

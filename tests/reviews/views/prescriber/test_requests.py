@@ -203,3 +203,23 @@ def test_it_asks_to_confirm_submitting_an_incomplete_draft_from_its_page(riversi
     assert 'data-testid="confirm-incomplete"' in page
     assert asked.status_code == 302 and status_after_asking == Status.DRAFT
     assert case.status == Status.SUBMITTED
+
+
+def test_it_starts_a_new_request_copied_from_a_previous_one(riverside: User) -> None:
+    case = make_case(riverside)
+    client = client_for(riverside)
+
+    detail = client.get(reverse("prescriber:case_detail", args=[case.pk])).content.decode()
+    url = f"{reverse('prescriber:case_create')}?patient={case.patient_id}&copy={case.pk}"
+    form = client.get(url).context["form"]
+
+    assert f"copy={case.pk}" in detail
+    assert form.initial["patient"] == case.patient_id
+    assert form.initial["prescriber_npi"] == case.prescriber_npi
+    assert form.initial["hiv_status"] == case.facts["hiv_status"]
+
+
+def test_it_copies_no_other_clinics_request(riverside: User, lakeside: User) -> None:
+    theirs = make_case(lakeside)
+    url = f"{reverse('prescriber:case_create')}?copy={theirs.pk}"
+    assert client_for(riverside).get(url).status_code == 404
