@@ -11,10 +11,6 @@ portal's answer form does. Anything else a Claim update could change is refused 
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -68,9 +64,11 @@ def update(*, actor: User, rb: RequestBundle, submission: Submission, request: H
     """
     _require_own_clinic(actor, submission.organization_npi)
     case = _case_updated_by(actor, rb, submission)
-    key = _update_key(actor, submission)
-    fingerprint = _fingerprint(submission.facts)
-    if (known := _known_update(key)) is not None:
+    key = _update_key(submission)
+    clinic = actor.organization_id
+    assert clinic is not None  # _require_own_clinic let only clinic staff through
+    fingerprint = services.fingerprint_of(submission.facts)
+    if (known := services.known_key(clinic, key)) is not None:
         return _replayed_update(known, fingerprint, request, submission)
     try:
         with transaction.atomic():
@@ -80,11 +78,17 @@ def update(*, actor: User, rb: RequestBundle, submission: Submission, request: H
                 facts=submission.facts,
                 note=f"Sent as a FHIR PAS Claim update ({submission.claim_identifier}).",
             )
-            IntakeKey.objects.create(**key, fingerprint=fingerprint, case=case)
+            IntakeKey.objects.create(
+                organization_id=clinic,
+                door=key.door,
+                key=key.key,
+                fingerprint=fingerprint,
+                case=case,
+            )
             _audit(request, "fhir.update", case, submission, replayed=False)
     except (IntegrityError, services.ServiceError) as exc:
         # Its twin, sent at the same moment, committed first (and the case no longer waits).
-        if (known := _known_update(key)) is not None:
+        if (known := services.known_key(clinic, key)) is not None:
             return _replayed_update(known, fingerprint, request, submission)
         if isinstance(exc, services.TransitionError):
             raise _not_waiting(case) from None
@@ -105,16 +109,8 @@ def _not_waiting(case: Case) -> FhirError:
     )
 
 
-def _update_key(actor: User, submission: Submission) -> dict[str, Any]:
-    return {
-        "organization_id": actor.organization_id,
-        "door": IntakeKey.Door.FHIR_UPDATE,
-        "key": submission.claim_key,
-    }
-
-
-def _known_update(key: dict[str, Any]) -> IntakeKey | None:
-    return IntakeKey.objects.select_related("case").filter(**key).first()
+def _update_key(submission: Submission) -> services.ClientKey:
+    return services.ClientKey(IntakeKey.Door.FHIR_UPDATE, submission.claim_key)
 
 
 def _replayed_update(
@@ -124,11 +120,6 @@ def _replayed_update(
         raise refusal(services.ReplayMismatch(known), submission.collected)
     _audit(request, "fhir.update", known.case, submission, replayed=True)
     return known.case
-
-
-def _fingerprint(facts: dict[str, Any]) -> str:
-    text = json.dumps(facts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _case_updated_by(actor: User, rb: RequestBundle, submission: Submission) -> Case:

@@ -78,6 +78,12 @@ def claim_key(system: str, value: str) -> str:
     return f"{system}|{value}"
 
 
+def claim_of_key(key: str) -> tuple[str, str]:
+    """(system, value) of a key made by claim_key; the system may be empty."""
+    system, _, value = key.partition("|")
+    return system, value
+
+
 def submission_from(rb: RequestBundle) -> Submission:
     claim_system, claim_identifier = claim_identifier_of(rb)
     patient = _patient(rb)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from reviews.models import Authorization, Case, Decision, IntakeKey, Status
 
 from . import codes
+from .mapping import claim_of_key
 
 
 @dataclass
@@ -121,8 +122,7 @@ def original_trace(case: Case) -> tuple[str, str] | None:
     key = case.intake_keys.filter(door=IntakeKey.Door.FHIR).values_list("key", flat=True).first()
     if key is None:
         return None
-    system, _, value = key.partition("|")
-    return system, value
+    return claim_of_key(key)
 
 
 def response_bundle(case: Case, answering: Answering, *, inquiry: bool = False) -> dict[str, Any]:

@@ -271,23 +271,36 @@ def possible_same_persons(case: Case) -> list[SamePerson]:
     if not others:
         return []
     keys = sorted({p.member_key for p in others})
-    cases = (
-        Case.objects.filter(member_key__in=keys).exclude(status=Status.DRAFT).defer(*LIST_DEFERRED)
+    # Each read once for all the keys, then shared out.
+    cases = list(
+        Case.objects.filter(member_key__in=keys)
+        .exclude(status=Status.DRAFT)
+        .defer(*LIST_DEFERRED)
+        .select_related("organization")
     )
-    approvals = Authorization.objects.filter(
-        member_key__in=keys, state=Authorization.State.ACTIVE
-    ).select_related("case")
-    rulings = {r.other_member_key: r for r in case.identity_rulings.select_related("ruled_by")}
+    approvals = list(
+        Authorization.objects.filter(
+            member_key__in=keys, state=Authorization.State.ACTIVE
+        ).select_related("case")
+    )
+    rulings = latest_identity_rulings(case)
     return [
         SamePerson(
             member_key=key,
             patients=[p for p in others if p.member_key == key],
-            cases=[c for c in cases.select_related("organization") if c.member_key == key],
+            cases=[c for c in cases if c.member_key == key],
             approvals=[a for a in approvals if a.member_key == key],
             ruling=rulings.get(key),
         )
         for key in keys
     ]
+
+
+def latest_identity_rulings(case: Case) -> dict[str, IdentityRuling]:
+    """The latest ruling per other member key (rulings are ordered oldest first)."""
+    if case.pk is None or case.status == Status.DRAFT:
+        return {}  # rulings are made in review, after the submit
+    return {r.other_member_key: r for r in case.identity_rulings.select_related("ruled_by")}
 
 
 def effective_overrides(case: Case) -> dict[str, ChecklistOverride]:

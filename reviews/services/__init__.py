@@ -44,7 +44,15 @@ from .evaluation import (
     validate_facts,
 )
 from .identity import IdentityUnsettled, identity_rule
-from .intake import ClientKey, Filed, ReplayMismatch, RequestIn, intake_file
+from .intake import (
+    ClientKey,
+    Filed,
+    ReplayMismatch,
+    RequestIn,
+    fingerprint_of,
+    intake_file,
+    known_key,
+)
 from .patients import PatientIn, PatientMismatch, patient_create, patient_resolve
 from .review import (
     case_assign,
@@ -95,8 +103,10 @@ __all__ = [
     "evaluate_case",
     "evaluate_facts",
     "facts_document",
+    "fingerprint_of",
     "identity_rule",
     "intake_file",
+    "known_key",
     "patient_correct_member_id",
     "patient_create",
     "patient_resolve",

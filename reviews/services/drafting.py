@@ -31,6 +31,7 @@ from .errors import ServiceError
 from .evaluation import (
     _store_evaluation,
     evaluate_case,
+    reevaluate,
     validate_facts,
 )
 
@@ -155,7 +156,7 @@ def case_answer_rfi(
     changed = sorted(k for k in (facts or {}) if case.facts.get(k) != merged[k])
     case.facts = merged
     now = timezone.now()
-    fields = _store_evaluation(case, evaluate_case(case, on=timezone.localdate(case.submitted_at)))
+    fields = reevaluate(case)
     fields += _resume_clock(case, now)
     case.status = to_status
     case.save(update_fields=[*fields, "facts", "status", "updated_at"])

@@ -12,7 +12,8 @@ from django.utils import timezone
 from criteria import evaluate
 from criteria.io import FactsValidationError, facts_from_dict
 
-from ..models import Authorization, Case, IdentityRuling, Patient, Status
+from ..models import Authorization, Case, IdentityRuling, Patient
+from ..selectors import latest_identity_rulings
 from .errors import FactsInvalid
 
 
@@ -28,14 +29,8 @@ def active_approvals_for(member_key: str, *, excluding: Case | None = None) -> i
 
 def same_person_keys(case: Case) -> list[str]:
     """The other member keys a reviewer ruled the same person as this case's (latest ruling)."""
-    if case.pk is None or case.status == Status.DRAFT:
-        return []  # rulings are made in review, after the submit
-    latest: dict[str, str] = {}
-    for key, ruling in case.identity_rulings.order_by("created_at", "id").values_list(
-        "other_member_key", "ruling"
-    ):
-        latest[key] = ruling
-    return [key for key, ruling in latest.items() if ruling == IdentityRuling.Ruling.SAME]
+    rulings = latest_identity_rulings(case).items()
+    return [key for key, r in rulings if r.ruling == IdentityRuling.Ruling.SAME]
 
 
 def facts_document(case: Case, *, on: date | None = None) -> dict[str, Any]:
@@ -78,6 +73,12 @@ def validate_facts(data: Mapping[str, Any]) -> None:
         facts_from_dict(probe)
     except FactsValidationError as exc:
         raise FactsInvalid(list(exc.errors)) from exc
+
+
+def reevaluate(case: Case) -> list[str]:
+    """Evaluate a submitted case again, as of its submission date, and store the checklist;
+    the fields to save."""
+    return _store_evaluation(case, evaluate_case(case, on=timezone.localdate(case.submitted_at)))
 
 
 def _store_evaluation(case: Case, evaluation: dict[str, Any]) -> list[str]:

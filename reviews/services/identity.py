@@ -5,7 +5,6 @@ two member keys count against each other."""
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from accounts.models import User
 
@@ -14,7 +13,7 @@ from ..selectors import possible_same_persons
 from ..workflow import Action
 from .base import _locked, record_event
 from .errors import ServiceError
-from .evaluation import _store_evaluation, evaluate_case
+from .evaluation import reevaluate
 from .review import _reviewer_move
 
 
@@ -64,7 +63,7 @@ def identity_rule(
         reason=reason.strip(),
         ruled_by=actor,
     )
-    fields = _store_evaluation(case, evaluate_case(case, on=timezone.localdate(case.submitted_at)))
+    fields = reevaluate(case)
     case.save(update_fields=[*fields, "updated_at"])
     record_event(
         case,

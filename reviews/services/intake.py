@@ -84,7 +84,7 @@ def intake_file(
     if isinstance(patient, Patient) and patient.organization_id != organization_id:
         raise NotAllowed("Only staff of the requesting clinic may do this.")
     fingerprint = _fingerprint(patient, request)
-    if client_key is not None and (known := _known(organization_id, client_key)) is not None:
+    if client_key is not None and (known := known_key(organization_id, client_key)) is not None:
         return _replay(known, fingerprint, actor, http_request)
     try:
         with transaction.atomic():
@@ -100,7 +100,7 @@ def intake_file(
             _audit("intake.filed", case, actor, http_request, client_key, fingerprint)
     except IntegrityError:
         # The same key committed first by a twin request: everything here was rolled back.
-        if client_key is None or (known := _known(organization_id, client_key)) is None:
+        if client_key is None or (known := known_key(organization_id, client_key)) is None:
             raise
         return _replay(known, fingerprint, actor, http_request)
     return Filed(case, created=True)
@@ -121,7 +121,8 @@ def _file(actor: User, patient: Patient | PatientIn, request: RequestIn) -> Case
     return submit_locked(actor=actor, case=case) if request.submit else case
 
 
-def _known(organization_id: int, client_key: ClientKey) -> IntakeKey | None:
+def known_key(organization_id: int, client_key: ClientKey) -> IntakeKey | None:
+    """The clinic's key as stored earlier, with its case; None if it is new."""
     return (
         IntakeKey.objects.select_related("case")
         .filter(organization_id=organization_id, door=client_key.door, key=client_key.key)
@@ -142,7 +143,11 @@ def _replay(
 
 def _fingerprint(patient: Patient | PatientIn, request: RequestIn) -> str:
     who = {"patient_id": patient.pk} if isinstance(patient, Patient) else patient.as_dict()
-    content = {"patient": who, "request": request.as_dict()}
+    return fingerprint_of({"patient": who, "request": request.as_dict()})
+
+
+def fingerprint_of(content: Any) -> str:
+    """sha256 of the content as canonical JSON: the same content, the same fingerprint."""
     text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
