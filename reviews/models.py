@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import LessThanOrEqual
 
 
 class Sex(models.TextChoices):
@@ -429,6 +430,14 @@ class Authorization(models.Model):
     policy_id = models.CharField(max_length=60)
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What is authorized, fixed at approval (issue 16): the weight the dose was computed from,
+    # the planned infusion, the prescriber, and the dose as volume and single-dose vials
+    # (reviews.dosing). Empty on authorizations issued before approval required them.
+    body_weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    dose_volume_ml = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    vial_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    planned_infusion_date = models.DateField(null=True, blank=True)
+    prescriber_npi = models.CharField(max_length=10, blank=True)
 
     class Meta:
         constraints = [
@@ -445,10 +454,54 @@ class Authorization(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__gte=models.F("valid_from")), name="authorization_window"
             ),
+            # Just enough 10 mL vials for the volume: no fewer, and not one more.
+            models.CheckConstraint(
+                condition=Q(vial_count__isnull=True, dose_volume_ml__isnull=True)
+                | Q(
+                    vial_count__gte=1,
+                    dose_volume_ml__lte=models.F("vial_count") * 10,
+                    dose_volume_ml__gt=(models.F("vial_count") - 1) * 10,
+                ),
+                name="authorization_vials_cover_dose",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+
+INTERNAL_NOTE_MAX_LENGTH = 4000
+
+
+class InternalNote(models.Model):
+    """A payer staff member's note on a case, never shown to the clinic (issue 16).
+
+    Append-only: PostgreSQL refuses UPDATE and DELETE on its rows (migration 0010), and there is
+    no edit path; a correction is a new note. Written only by reviews.services.note_add.
+    """
+
+    # No index of its own: note_case_created leads with it.
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="internal_notes", db_index=False
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=INTERNAL_NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "-created_at"], name="note_case_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    LessThanOrEqual(Length("body"), INTERNAL_NOTE_MAX_LENGTH), body__regex=r"\S"
+                ),
+                name="internal_note_body",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on case {self.case_id}"
 
 
 class OutboxMessage(models.Model):
