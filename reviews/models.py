@@ -337,6 +337,9 @@ class ChecklistOverride(models.Model):
     class Ruling(models.TextChoices):
         MET = "met", "Met"
         NOT_MET = "not_met", "Not met"
+        # The evidence does not settle the line after all (e.g. a document contradicts the
+        # clinic's form): the line stands unknown whatever the engine read (issue 16).
+        UNKNOWN = "unknown", "Unknown"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="overrides")
     criterion_id = models.CharField(max_length=40)

@@ -160,7 +160,7 @@ def checklist_override(
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.RULE)
     if status not in ChecklistOverride.Ruling.values:
-        raise ServiceError("An override rules a line met or not met.")
+        raise ServiceError("A ruling reads met, not met or unknown.")
     if not reason.strip():
         raise ServiceError("An override needs a reason: say what evidence settles the line.")
     line = next((ln for ln in case.checklist.get("lines", []) if ln["id"] == criterion_id), None)
