@@ -77,6 +77,8 @@ def update(*, actor: User, rb: RequestBundle, submission: Submission, request: H
                 case=case,
                 facts=submission.facts,
                 note=f"Sent as a FHIR PAS Claim update ({submission.claim_identifier}).",
+                # The weight, planned infusion date and prescriber an approval needs.
+                details=submission.details,
             )
             IntakeKey.objects.create(
                 organization_id=clinic,

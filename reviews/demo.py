@@ -150,6 +150,7 @@ def _case(
         prescriber_name="Dr. Helen Brooks",
         prescriber_npi="1234567893",
         body_weight_kg="78.5",
+        planned_infusion_date=days_ago(-45),  # an approval needs it (issue 16)
     )  # fmt: skip
     return services.case_submit(actor=clinic_user, case=case) if submit else case
 

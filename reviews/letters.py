@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .dosing import case_dose
 from .models import Decision
 from .policy import current_policy_settings
 from .workflow import DENIAL_BASIS_LABELS, DenialBasis
@@ -59,31 +59,6 @@ def failed_items(snapshot: Mapping[str, Any], failed_criteria: list[str]) -> lis
     return items
 
 
-# Hemgenix's dose (prescribing information): 2 x 10^13 genome copies per kg of body weight, once;
-# the suspension holds 1 x 10^13 genome copies per mL, so 2 mL per kg.
-GENOME_COPIES_PER_KG = 2 * 10**13
-ML_PER_KG = 2
-
-
-def scientific(value: Decimal) -> str:
-    """1600000000000000 -> "1.6 x 10¹⁵" with a multiplication sign (superscript digits: pypdf
-    reads them back as such)."""
-    mantissa, exponent = f"{value:.2e}".split("e")
-    digits = str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
-    return f"{mantissa.rstrip('0').rstrip('.')} \N{MULTIPLICATION SIGN} 10{digits}"
-
-
-def dose_for(weight_kg: Decimal | None) -> dict[str, str] | None:
-    """The single dose for the member's recorded weight, or None when no weight is on file."""
-    if weight_kg is None or weight_kg <= 0:
-        return None
-    return {
-        "weight": f"{weight_kg:.1f} kg",
-        "genome_copies": scientific(weight_kg * GENOME_COPIES_PER_KG),
-        "volume": f"{weight_kg * ML_PER_KG:.0f} mL",
-    }
-
-
 def plan_contacts() -> dict[str, Any]:
     """The plan as the letterhead and the rights sections name it (settings, PLAN_*)."""
     appeal_hours = settings.APPEAL_CLOCK_HOURS
@@ -110,7 +85,7 @@ def letter_context(decision: Decision) -> dict[str, Any]:
     return {
         "plan": plan_contacts(),
         "appeal_of": case.appeal_of,
-        "dose": dose_for(case.body_weight_kg),
+        "dose": case_dose(case),
         "decision": decision,
         "case": case,
         "patient": case.patient,

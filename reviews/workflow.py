@@ -293,6 +293,23 @@ def check_appeal_decider(*, role: str, actor_id: int, original_decider_id: int |
         )
 
 
+# Internal notes (issue 16): the payer staff's own record on a case, never shown to the clinic.
+# Not a move: no status changes and no case event is written (the clinic reads the case history);
+# the audit log has each note. Any case the payer can see, decided ones included.
+NOTE_STATUSES = frozenset(Status) - {Status.DRAFT}
+
+
+def check_internal_note(status: str, role: str) -> None:
+    """Refuse an internal note by anyone but a reviewer or medical director, or on a draft."""
+    if role not in REVIEWERS:
+        raise TransitionError(
+            "Only pharmacist reviewers and medical directors may add internal notes; "
+            "nothing was changed."
+        )
+    if Status(status) not in NOTE_STATUSES:
+        raise TransitionError("A draft is the clinic's until it is submitted; nothing was changed.")
+
+
 class DenialBasis:
     """What a denial rests on (issue 16): lines that stand not met; lines still unknown after
     the clinic was asked for the information and did not provide it; or a medical director's

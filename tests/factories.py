@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -11,9 +12,16 @@ from reviews import services
 from reviews.demo import approvable_facts, days_ago
 from reviews.models import Case, Patient
 
-__all__ = ["approvable_facts", "days_ago", "make_case", "make_patient"]
+__all__ = ["APPROVABLE_DETAILS", "approvable_facts", "days_ago", "make_case", "make_patient"]
 
 _member_ids = count(1)
+
+# What an approval needs besides met criteria (issue 16): the dose is computed from the weight.
+APPROVABLE_DETAILS: dict[str, Any] = {
+    "prescriber_name": "Dr. Hema Tologist",
+    "prescriber_npi": "1234567893",
+    "body_weight_kg": Decimal("80.0"),
+}
 
 
 def _letters(n: int) -> str:
@@ -48,7 +56,10 @@ def make_case(
     urgency: str = "standard",
     submit: bool = True,
     claim_by: User | None = None,
+    **details: Any,
 ) -> Case:
+    """A case with the details an approval needs (weight, planned infusion date, prescriber
+    NPI); details overrides them (None: not on the request)."""
     patient = patient or make_patient(clinic_user)
     case = services.case_create(
         actor=clinic_user,
@@ -56,8 +67,11 @@ def make_case(
         urgency=urgency,
         expedite_reason="Bleeding on prophylaxis" if urgency == "expedited" else "",
         facts=approvable_facts() if facts is None else facts,
-        prescriber_name="Dr. Hema Tologist",
-        prescriber_npi="1234567893",
+        **{
+            **APPROVABLE_DETAILS,
+            "planned_infusion_date": date.fromisoformat(days_ago(-30)),
+            **details,
+        },
     )
     if submit:
         case = services.case_submit(actor=clinic_user, case=case)

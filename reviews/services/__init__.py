@@ -14,6 +14,7 @@ from this package, never from its modules, so a module can move without touching
     documents   attachments
     review      the reviewer's moves and rulings on checklist lines
     decisions   approve and deny
+    notes       payer staff's internal notes on a case (never the clinic's)
     appeals     a clinic's appeal of a denial, and who may decide it
 """
 
@@ -33,7 +34,13 @@ from .drafting import (
     case_update_draft,
     case_withdraw,
 )
-from .errors import FactsInvalid, LifetimeLimitReached, NotAllowed, ServiceError
+from .errors import (
+    ApprovalDetailsMissing,
+    FactsInvalid,
+    LifetimeLimitReached,
+    NotAllowed,
+    ServiceError,
+)
 from .evaluation import (
     PORTAL_FACTS,
     active_approvals_for,
@@ -53,6 +60,7 @@ from .intake import (
     intake_file,
     known_key,
 )
+from .notes import note_add
 from .patients import PatientIn, PatientMismatch, patient_create, patient_resolve
 from .review import (
     case_assign,
@@ -68,6 +76,7 @@ __all__ = [
     "DETAIL_FIELDS",
     "EXTENSIONS",
     "PORTAL_FACTS",
+    "ApprovalDetailsMissing",
     "ClientKey",
     "FactsInvalid",
     "Filed",
@@ -107,6 +116,7 @@ __all__ = [
     "identity_rule",
     "intake_file",
     "known_key",
+    "note_add",
     "patient_correct_member_id",
     "patient_create",
     "patient_resolve",

@@ -3,7 +3,6 @@ they were made on, and the letter queued after the commit."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 
+from ..dosing import approval_gaps, approval_gaps_message, authorization_valid_to, dose_of
 from ..labels import criterion_label, criterion_labels
 from ..models import (
     Authorization,
@@ -27,7 +27,7 @@ from .base import (
     _on_commit,
     record_event,
 )
-from .errors import LifetimeLimitReached, NotAllowed, ServiceError
+from .errors import ApprovalDetailsMissing, LifetimeLimitReached, NotAllowed, ServiceError
 from .evaluation import (
     active_approvals_for,
     facts_document,
@@ -89,8 +89,13 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
             "Override a line with the evidence that settles it, or pend or deny the case. "
             "Nothing was changed."
         )
-    decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], now)
     today = timezone.localdate(now)
+    # Every door (portal, REST, FHIR) comes here: the authorization states dose and quantity.
+    if gaps := approval_gaps(case, today=today):
+        raise ApprovalDetailsMissing(approval_gaps_message(gaps), gaps)
+    dose = dose_of(case.body_weight_kg)
+    assert dose is not None  # approval_gaps checked the weight
+    decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], now)
     try:
         with transaction.atomic():
             Authorization.objects.create(
@@ -99,8 +104,13 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
                 member_key=case.member_key,
                 number=f"HGX-{case.reference.removeprefix('PA-')}",
                 valid_from=today,
-                valid_to=today + timedelta(days=current_policy_settings().authorization_valid_days),
+                valid_to=authorization_valid_to(today),
                 policy_id=case.policy_id,
+                body_weight_kg=dose.weight_kg,
+                dose_volume_ml=dose.volume_ml,
+                vial_count=dose.vials,
+                planned_infusion_date=case.planned_infusion_date,
+                prescriber_npi=case.prescriber_npi,
             )
     except IntegrityError as exc:
         raise LifetimeLimitReached(_lifetime_message(case)) from exc

@@ -142,24 +142,36 @@ def submit_locked(*, actor: User, case: Case) -> Case:
 
 @transaction.atomic
 def case_answer_rfi(
-    *, actor: User, case: Case, facts: Mapping[str, Any] | None = None, note: str = ""
+    *,
+    actor: User,
+    case: Case,
+    facts: Mapping[str, Any] | None = None,
+    note: str = "",
+    details: Mapping[str, Any] | None = None,
 ) -> Case:
-    """The clinic's answer to a pend: new facts (merged over the old) and/or a note."""
+    """The clinic's answer to a pend: new facts (merged over the old) and/or a note; details
+    (DETAIL_FIELDS: the weight, planned infusion date and prescriber an approval needs, issue 16)
+    given with a value replace those on file."""
     case = _locked(case)
     _require_clinic(actor, case.organization_id)
     from_status, to_status = _move(case, actor, Action.ANSWER)
     rfi = case.rfis.filter(answered_at__isnull=True).first()
-    if not facts and not note.strip():
+    given = {k: v for k, v in (details or {}).items() if k in DETAIL_FIELDS and v not in (None, "")}
+    if not facts and not note.strip() and not given:
         raise ServiceError("Give the requested information or a note explaining it.")
     merged = {**case.facts, **(facts or {})}
     validate_facts(merged)
     changed = sorted(k for k in (facts or {}) if case.facts.get(k) != merged[k])
+    changed_details = sorted(k for k, v in given.items() if getattr(case, k) != v)
+    for name in changed_details:
+        setattr(case, name, given[name])
+    changed += changed_details
     case.facts = merged
     now = timezone.now()
     fields = reevaluate(case)
     fields += _resume_clock(case, now)
     case.status = to_status
-    case.save(update_fields=[*fields, "facts", "status", "updated_at"])
+    case.save(update_fields=[*fields, *changed_details, "facts", "status", "updated_at"])
     if rfi is not None:
         rfi.answered_by = actor
         rfi.answered_at = now

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from ..errors import ServiceError
 
-__all__ = ["FactsInvalid", "LifetimeLimitReached", "NotAllowed", "ServiceError"]
+__all__ = [
+    "ApprovalDetailsMissing",
+    "FactsInvalid",
+    "LifetimeLimitReached",
+    "NotAllowed",
+    "ServiceError",
+]
 
 
 class NotAllowed(ServiceError):
@@ -19,3 +25,12 @@ class FactsInvalid(ServiceError):
 
 class LifetimeLimitReached(ServiceError):
     pass
+
+
+class ApprovalDetailsMissing(ServiceError):
+    """An approval refused for what its authorization must state (reviews.dosing.approval_gaps):
+    gaps names each missing item in words."""
+
+    def __init__(self, message: str, gaps: list[str]) -> None:
+        self.gaps = gaps
+        super().__init__(message)

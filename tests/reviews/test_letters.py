@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from accounts.models import User
 from reviews import services, tasks
 from reviews.letters import render_letter_pdf
-from reviews.models import Case, CaseEvent, Decision
+from reviews.models import Authorization, Case, CaseEvent, Decision
 from tests.factories import approvable_facts, make_case
 
 
@@ -260,8 +260,7 @@ def test_it_carries_the_language_taglines_and_the_non_discrimination_notice(
 def test_it_states_authorization_validity_dose_and_no_guarantee_of_payment_on_an_approval(
     plan: dict[str, str], riverside: User, director: User
 ) -> None:
-    case = make_case(riverside, claim_by=director)
-    Case.objects.filter(pk=case.pk).update(body_weight_kg=Decimal("80.0"))
+    case = make_case(riverside, claim_by=director, body_weight_kg=Decimal("80.0"))
     decision = services.case_approve(actor=director, case=case)
 
     text = pdf_text(render_letter_pdf(decision))
@@ -275,11 +274,38 @@ def test_it_states_authorization_validity_dose_and_no_guarantee_of_payment_on_an
     assert "Why we denied" not in text and "external review" not in text
 
 
-def test_it_says_the_quantity_follows_the_weight_when_none_is_on_file(
+def test_it_states_the_vial_count_planned_infusion_and_prescriber_npi_on_an_approval(
+    plan: dict[str, str], riverside: User, director: User
+) -> None:
+    planned = timezone.localdate() + timedelta(days=21)
+    case = make_case(
+        riverside,
+        claim_by=director,
+        body_weight_kg=Decimal("72.3"),
+        planned_infusion_date=planned,
+        prescriber_npi="1245319599",
+    )
+    decision = services.case_approve(actor=director, case=case)
+
+    text = pdf_text(render_letter_pdf(decision))
+
+    # 72.3 kg x 2 mL/kg = 144.6 mL: 15 single-dose 10 mL vials (the last one partly used).
+    assert "that is 144.6 mL of Hemgenix, supplied as 15 single-dose 10 mL vials" in text
+    assert f"Planned infusion {planned:%B} {planned.day}, {planned.year}" in text
+    assert "Prescriber NPI 1245319599" in text
+
+
+def test_it_says_the_quantity_follows_the_weight_for_an_approval_made_before_weights_were_needed(
     plan: dict[str, str], riverside: User, director: User
 ) -> None:
     case = make_case(riverside, claim_by=director)
     decision = services.case_approve(actor=director, case=case)
+    # An authorization issued before approval required the weight (issue 16) has none.
+    Case.objects.filter(pk=case.pk).update(body_weight_kg=None)
+    Authorization.objects.filter(case=case).update(
+        body_weight_kg=None, dose_volume_ml=None, vial_count=None
+    )
+    decision.refresh_from_db()
 
     text = pdf_text(render_letter_pdf(decision))
 
