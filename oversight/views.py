@@ -16,7 +16,7 @@ from accounts.models import OVERSIGHT_ROLES
 from accounts.permissions import role_required
 from audit.log import record
 from audit.models import AuditLog
-from reviews.selectors import case_for
+from reviews.selectors import case_for, internal_notes
 
 from . import exports
 from .charts import bar_chart
@@ -64,7 +64,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The timeline shows the patient's facts: looking at it is itself an audited view.
     record(action="case.view", request=request, case=case, detail={"page": "audit timeline"})
     timeline = case_timeline(case)
-    return render(request, "audit/case_timeline.html", {"case": case, "timeline": timeline})
+    notes = internal_notes(request.user, case)  # type: ignore[arg-type]
+    context = {"case": case, "timeline": timeline, "notes": notes}
+    return render(request, "audit/case_timeline.html", context)
 
 
 @oversight

@@ -10,7 +10,13 @@ from django import forms
 from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Organization, User
 
 from . import labels
-from .models import ChecklistOverride, IdentityRuling, Status, Urgency
+from .models import (
+    INTERNAL_NOTE_MAX_LENGTH,
+    ChecklistOverride,
+    IdentityRuling,
+    Status,
+    Urgency,
+)
 from .selectors import QUEUE_SORTS
 from .workflow import DENIAL_BASIS_LABELS, DenialBasis, denial_bases
 
@@ -71,6 +77,20 @@ class ReasonForm(forms.Form):
         max_length=2000,
         label="Note (optional)",
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NoteForm(forms.Form):
+    """An internal note: payer staff only, never shown to the clinic (issue 16). Django's
+    CharField already refuses NUL characters; the service checks again for other doors."""
+
+    body = forms.CharField(
+        max_length=INTERNAL_NOTE_MAX_LENGTH,
+        label="Add an internal note",
+        help_text="Seen by pharmacists, medical directors and auditors only; never by the clinic. "
+        "Notes cannot be edited or deleted.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write the note first; nothing was saved."},
     )
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import PAYER_STAFF_ROLES, REVIEWER_ROLES, Role, User
 
+from .dosing import approval_gaps, dose_for
 from .members import search_key
 from .models import (
     OPEN_STATUSES,
@@ -29,6 +30,7 @@ from .models import (
     Decision,
     Document,
     IdentityRuling,
+    InternalNote,
     Patient,
     RequestForInformation,
     Status,
@@ -226,16 +228,45 @@ class CaseRecord:
     rfis: list[RequestForInformation]
     decision: Decision | None
     authorization: Authorization | None
+    # The dose and vials the authorization was issued for, in words (None before issue 16's
+    # approvals recorded the weight).
+    authorized_dose: dict[str, str] | None = None
 
 
 def case_record(case: Case) -> CaseRecord:
     """The record of a case already fetched through a scoped selector (case_for, reviewer_case)."""
+    authorization = Authorization.objects.filter(case=case).first()
     return CaseRecord(
         documents=list(case.documents.select_related("uploaded_by")),
         events=list(case.events.select_related("actor")),
         rfis=list(case.rfis.select_related("requested_by", "answered_by")),
         decision=decision_of(case),
-        authorization=Authorization.objects.filter(case=case).first(),
+        authorization=authorization,
+        authorized_dose=dose_for(authorization.body_weight_kg) if authorization else None,
+    )
+
+
+def internal_notes(user: User, case: Case) -> list[InternalNote]:
+    """A case's internal notes, newest first, for payer staff only (issue 16): the clinic's
+    pages never ask, and a clinic user asking gets none."""
+    if user.role not in PAYER_STAFF_ROLES:
+        return []
+    return list(InternalNote.objects.filter(case=case).select_related("author"))
+
+
+@dataclass(frozen=True)
+class ApprovalReadiness:
+    """What the approve panel says before the reviewer clicks: the items the request still
+    lacks for an authorization (reviews.dosing.approval_gaps, the decision service's own rule)
+    and the dose and vial count for the weight on file."""
+
+    gaps: list[str]
+    dose: dict[str, str] | None
+
+
+def approval_readiness(case: Case) -> ApprovalReadiness:
+    return ApprovalReadiness(
+        gaps=approval_gaps(case, today=timezone.localdate()), dose=dose_for(case.body_weight_kg)
     )
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
         for action in reviewer.ACTIONS
     ],
     path("cases/<int:pk>/letter/status/", reviewer.letter_status, name="letter_status"),
+    path("cases/<int:pk>/notes/", reviewer.note_add, name="note_add"),
 ]

@@ -325,6 +325,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "open_rfi": next((rfi for rfi in record.rfis if rfi.answered_at is None), None),
         "decision": record.decision,
         "record_authorization": record.authorization,
+        "authorized_dose": record.authorized_dose,
         "can_edit": Action.EDIT in actions,
         "can_answer": Action.ANSWER in actions,
         "can_withdraw": Action.WITHDRAW in actions,

@@ -28,6 +28,7 @@ from ..forms_reviewer import (
     DenyForm,
     EscalateForm,
     IdentityRulingForm,
+    NoteForm,
     OverrideForm,
     PendForm,
     QueueFilterForm,
@@ -36,7 +37,7 @@ from ..forms_reviewer import (
     lines_not_met,
     pend_initial,
 )
-from ..models import Case, Status
+from ..models import INTERNAL_NOTE_MAX_LENGTH, Case, Status
 from ..policy import current_policy_settings
 from ..workflow import Action, available_actions
 from .documents import documents_by_criterion
@@ -155,6 +156,9 @@ def _render_case(
         },
         "lifetime": statuses.get("lifetime_limit", "unknown"),
         "valid_days": policy.authorization_valid_days,
+        # What the approve panel says before the click: missing items, dose and vials.
+        "approval": selectors.approval_readiness(case),
+        "notes": selectors.internal_notes(user, case),
         "denial_needs_director": policy.denial_requires_medical_director,
         "forms": {
             **_blank_forms(case, statuses, overrides, user),
@@ -194,6 +198,7 @@ FORMS: dict[str, FormFactory] = {
         data, prefix="override", lines=case.checklist.get("lines", [])
     ),
     "identity": lambda case, st, ov, data: IdentityRulingForm(data, prefix="identity"),
+    "note": lambda case, st, ov, data: NoteForm(data, prefix="note"),
     "deny": lambda case, st, ov, data: DenyForm(
         data,
         prefix="deny",
@@ -312,10 +317,20 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 FAILED_FORM = "reviewer-failed-form"
 
 
-def _back_to_form(request: HttpRequest, pk: int, action: str, refusal: str = "") -> HttpResponse:
-    data = {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
+def _back_to_form(
+    request: HttpRequest,
+    pk: int,
+    action: str,
+    refusal: str = "",
+    anchor: str = "actions",
+    typed: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    """typed: what to keep instead of the whole POST."""
+    data = typed or {
+        key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"
+    }
     request.session[FAILED_FORM] = {"pk": pk, "action": action, "data": data, "refusal": refusal}
-    return redirect(f"{reverse('reviewer:case', args=[pk])}#actions")
+    return redirect(f"{reverse('reviewer:case', args=[pk])}#{anchor}")
 
 
 def _failed_form(
@@ -333,6 +348,51 @@ def _failed_form(
     if form.is_valid() and kept["refusal"]:
         form.add_error(None, kept["refusal"])
     return {kept["action"]: form}
+
+
+# --- internal notes ---------------------------------------------------------------------------
+
+
+NOTE_KEPT = INTERNAL_NOTE_MAX_LENGTH + 1
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add an internal note (payer staff only, issue 16). With htmx the notes section is
+    replaced in place, errors included; without, post/redirect/get back to the notes."""
+    user = _user(request)
+    case = selectors.reviewer_case(user, pk)
+    form = NoteForm(request.POST, prefix="note")
+    refusal = ""
+    if form.is_valid():
+        try:
+            services.note_add(actor=user, case=case, body=form.cleaned_data["body"])
+        except services.ServiceError as exc:
+            refusal = str(exc)
+    saved = form.is_valid() and not refusal
+    if _is_htmx(request):
+        if saved:
+            form = NoteForm(prefix="note")
+        elif refusal:
+            form.add_error(None, refusal)
+        context = {
+            "case": case,
+            "notes": selectors.internal_notes(user, case),
+            "forms": {"note": form},
+            "saved": saved,
+        }
+        return render(request, "reviews/reviewer/_notes.html", context)
+    if not saved:
+        typed = request.POST.get("note-body", "")
+        too_long = f" It has {len(typed):,} characters." if len(typed) > NOTE_KEPT else ""
+        messages.error(request, refusal or f"Check the note; nothing was saved.{too_long}")
+        # What was typed waits in the session for the next GET: never more than the form's limit
+        # and one character (enough for its error), however much was sent.
+        kept = {"note-body": [typed[:NOTE_KEPT]]}
+        return _back_to_form(request, pk, "note", refusal, anchor="notes", typed=kept)
+    messages.success(request, "Your internal note is saved; the clinic does not see it.")
+    return redirect(f"{reverse('reviewer:case', args=[pk])}#notes")
 
 
 # --- the determination letter -----------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
-from reviews.models import Case, Patient, Status
+from reviews.models import Authorization, Case, Patient, Status
 from tests.browser.journeys import (
     answer,
     approve,
@@ -225,6 +225,20 @@ def test_it_takes_a_clinic_from_a_new_patient_to_the_determination_letter(
         expect(clinic.get_by_test_id("decision")).to_contain_text("Approved")
         link = clinic.get_by_role("link", name="Download the determination letter (PDF)")
         expect(link).to_be_visible(timeout=60_000)
+        # On screen, not only in the PDF: the number, its validity and the dose for 82 kg
+        # (164 mL: 17 single-dose 10 mL vials, the last one partly used).
+        authorization = Authorization.objects.get(case=case)
+        decision = clinic.get_by_test_id("decision")
+        expect(decision.get_by_test_id("authorization")).to_contain_text(authorization.number)
+        expect(decision.get_by_test_id("authorization")).to_contain_text(
+            f"{authorization.valid_to:%b} {authorization.valid_to.day}, {authorization.valid_to.year}"
+        )
+        dose = decision.get_by_test_id("authorized-dose")
+        expect(dose).to_contain_text("82.0 kg")
+        expect(dose).to_contain_text("164 mL")
+        expect(dose).to_contain_text("17 single-dose 10 mL vials")
+        decision.scroll_into_view_if_needed()
+        screenshot(clinic, "clinic-approved", full_page=False)
         with clinic.expect_download() as info:
             link.click()
         letter = downloaded(info.value)

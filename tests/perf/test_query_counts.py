@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 # its user's unread notifications for the badge (one query); the metrics add the SLA alerts and
 # the appeals (one query each).
 QUEUE = 13
-CASE_PAGE = 19  # issue 14: + the possible-same-person look-up
+CASE_PAGE = 21  # issue 14: + the possible-same-person look-up; issue 16: + internal notes, + the
+# approve panel's operating rules (what the approval still needs)
 CLINIC_LIST = 9
 AUDIT_LOG = 11
 AUDIT_LOG_BY_CLINIC = 12
