@@ -83,3 +83,26 @@ FLAG_FIELDS = (
     "prior_hemophilia_b_gene_therapy",
     "other_gene_therapy_under_consideration",
 )
+
+
+# Which facts each criterion of the Hemgenix policy reads (criteria/rules.py), in the order a
+# reader takes them in: the portal shows the facts under the policy section of their criterion.
+FACTS_BY_CRITERION: dict[str, tuple[str, ...]] = {
+    "age": ("date_of_birth",),
+    "sex": ("sex_assigned_at_birth",),
+    "diagnosis": ("diagnosis_code",),
+    "fix_activity": ("fix_activity_value", "fix_activity_unit", "fix_activity_date"),
+    "prophylaxis": ("on_fix_prophylaxis", "prophylaxis_product"),
+    "bleeding_history": ("life_threatening_hemorrhage", "repeated_serious_spontaneous_bleeding"),
+    "liver_assessment": ("labs", "imaging"),
+    "prescriber": ("prescriber_specialty", "recommending_specialist_specialty"),
+    "excl_inhibitor_history": ("fix_inhibitor_history",),
+    "excl_inhibitor_titer": ("inhibitor_titer_bu", "inhibitor_assay", "inhibitor_test_date"),
+    "excl_hiv": ("hiv_status",),
+    "excl_hepatitis": ("hepatitis_b_active", "hepatitis_c_active"),
+    "excl_gene_therapy": (
+        "prior_hemophilia_b_gene_therapy",
+        "other_gene_therapy_under_consideration",
+    ),
+    "lifetime_limit": ("active_approvals_on_file",),
+}

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 
 from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Organization, User
@@ -182,6 +185,29 @@ class OverrideForm(_LinesForm):
     def __init__(self, *args: Any, lines: list[Mapping[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["criterion"].choices = self.line_choices(lines)  # type: ignore[attr-defined]
+
+
+class RuleLineForm(forms.Form):
+    """A ruling on one checklist line, from its row. The choices read as the line's kind does:
+    on an exclusion "Exclusion absent / Exclusion present / Unknown", never a bare "Met"."""
+
+    status = forms.ChoiceField(label="Your ruling", widget=forms.RadioSelect)
+    reason = forms.CharField(
+        max_length=4000,
+        label="Reason (the evidence that settles it)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give a reason: the evidence that settles the line."},
+    )
+
+    def __init__(self, *args: Any, line: Mapping[str, Any], **kwargs: Any) -> None:
+        kwargs["prefix"] = f"rule-{line['id']}"  # one form per row: ids unique on the page
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = labels.ruling_choices(line.get("kind", ""))  # type: ignore[attr-defined]
+        # Compact in the checklist's row: the choices on one line, the reason below.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(InlineRadios("status"), "reason")
 
 
 class DenyForm(_LinesForm):

@@ -10,9 +10,10 @@ and every code that must never reach a page (tests/reviews/views/test_no_raw_cod
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from criteria.facts import FLAG_FIELDS
+from criteria.facts import FACTS_BY_CRITERION, FLAG_FIELDS
 from criteria.labels import (
     ASSAY_LABELS,
     CRITERION_LABELS,
@@ -45,13 +46,24 @@ __all__ = [
     "criterion_labels",
     "fact_error",
     "fact_label",
+    "fact_sections",
     "fact_value",
     "internal_codes",
+    "ruling_choices",
+    "ruling_label",
     "specialty_label",
     "status_label",
 ]
 
 STATUS_LABELS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown"}
+# A reviewer's ruling on a line, in words that cannot be misread: on an exclusion line "met"
+# means the excluded condition is absent, so it says so (issue 16).
+RULING_LABELS = STATUS_LABELS
+EXCLUSION_RULING_LABELS = {
+    "met": "Exclusion absent",
+    "not_met": "Exclusion present",
+    "unknown": "Unknown",
+}
 CASE_STATUS_LABELS = {str(value): str(label) for value, label in Status.choices}
 
 # Each policy's criteria, for a criterion a short name does not cover (a future policy's).
@@ -75,6 +87,17 @@ def criterion_labels(criterion_ids: Iterable[str]) -> str:
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, _words(status))
+
+
+def ruling_label(kind: str, status: str) -> str:
+    """A ruling in words for a line of this kind (criteria.results.Kind)."""
+    words = EXCLUSION_RULING_LABELS if kind == "exclusion" else RULING_LABELS
+    return words.get(status, _words(status))
+
+
+def ruling_choices(kind: str) -> list[tuple[str, str]]:
+    """The choices of a ruling on a line of this kind, in the order offered."""
+    return [(status, ruling_label(kind, status)) for status in ("met", "not_met", "unknown")]
 
 
 def case_status_label(status: str) -> str:
@@ -121,6 +144,79 @@ def fact_value(name: str, value: object) -> str:
     if name == "kind":
         return IMAGING_LABELS.get(text, text)
     return text
+
+
+# Facts shown together on one line: a result with its unit, its method and its date.
+_TOGETHER: dict[str, tuple[str, ...]] = {
+    "fix_activity_value": ("fix_activity_unit", "fix_activity_date"),
+    "inhibitor_titer_bu": ("inhibitor_assay", "inhibitor_test_date"),
+}
+_SHOWN_WITH = {part for parts in _TOGETHER.values() for part in parts}
+
+
+def fact_sections(
+    facts: Mapping[str, Any], criteria: Sequence[Any]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The clinic's facts under the policy's section headings, each as (label, text in words
+    with its unit and date); criteria: the policy's CriterionDefs (id, section), in order.
+
+    A section is a criterion's place in the policy without its item number ("... AND NONE of
+    the following", not "... 3"); facts no criterion reads follow under "Other facts"."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    shown: set[str] = set()
+    for criterion in criteria:
+        heading = re.sub(
+            r"( \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} \d+)+$", "", criterion.section
+        )
+        for name in FACTS_BY_CRITERION.get(criterion.id, ()):
+            shown.add(name)
+            if name in facts and name not in _SHOWN_WITH:
+                sections.setdefault(heading, []).extend(_fact_rows(name, facts))
+    rest = [
+        row
+        for name in facts
+        if name not in shown and name not in _SHOWN_WITH
+        for row in _fact_rows(name, facts)
+    ]
+    if rest:
+        sections.setdefault("Other facts", []).extend(rest)
+    return [(heading, rows) for heading, rows in sections.items() if rows]
+
+
+def _fact_rows(name: str, facts: Mapping[str, Any]) -> list[tuple[str, str]]:
+    value = facts[name]
+    if name == "labs" and isinstance(value, list):
+        return [
+            (
+                LAB_LABELS.get(str(lab.get("code")), str(lab.get("code"))),
+                _dated(f"{lab.get('value', '')} {lab.get('unit') or ''}".strip(), lab.get("date")),
+            )
+            for lab in value
+            if isinstance(lab, dict)
+        ]
+    if name == "imaging" and isinstance(value, list):
+        return [
+            (
+                IMAGING_LABELS.get(str(img.get("kind")), _words(str(img.get("kind")))),
+                _dated(str(img.get("findings") or "performed"), img.get("date")),
+            )
+            for img in value
+            if isinstance(img, dict)
+        ]
+    if isinstance(value, list | dict):
+        return []
+    text = fact_value(name, value)
+    if name == "fix_activity_value" and facts.get("fix_activity_unit"):
+        text = f"{text} {facts['fix_activity_unit']}"
+    if name == "inhibitor_titer_bu" and value not in (None, ""):
+        assay = facts.get("inhibitor_assay")
+        text = f"{text} BU" + (f", {assay_label(str(assay))} assay" if assay else "")
+    dates = [facts.get(part) for part in _TOGETHER.get(name, ()) if part.endswith("_date")]
+    return [(fact_label(name), _dated(text, dates[0] if dates else None))]
+
+
+def _dated(text: str, on: object) -> str:
+    return f"{text} ({on})" if on else text
 
 
 def fact_error(path: str, message: str) -> str:

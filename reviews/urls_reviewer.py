@@ -13,6 +13,7 @@ urlpatterns = [
         path(f"cases/<int:pk>/{action}/", reviewer.case_action, {"action": action}, name=action)
         for action in reviewer.ACTIONS
     ],
+    path("cases/<int:pk>/lines/<slug:criterion>/rule/", reviewer.rule_line, name="rule_line"),
     path("cases/<int:pk>/letter/status/", reviewer.letter_status, name="letter_status"),
     path("cases/<int:pk>/notes/", reviewer.note_add, name="note_add"),
 ]

@@ -191,6 +191,12 @@ def status_label(status: str) -> str:
 
 
 @register.filter
+def ruling_label(status: str, kind: str) -> str:
+    """A reviewer's ruling as a line of this kind reads it: {{ o.status|ruling_label:line.kind }}."""
+    return labels.ruling_label(kind, status)
+
+
+@register.filter
 def lab_label(code: str) -> str:
     return labels.LAB_LABELS.get(str(code).upper(), str(code))
 

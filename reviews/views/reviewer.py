@@ -12,14 +12,15 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import REVIEWER_ROLES, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
+from criteria.registry import POLICIES
 
 from .. import labels, selectors, services
 from ..forms_reviewer import (
@@ -33,6 +34,7 @@ from ..forms_reviewer import (
     PendForm,
     QueueFilterForm,
     ReasonForm,
+    RuleLineForm,
     denial_initial,
     lines_not_met,
     pend_initial,
@@ -138,23 +140,17 @@ def _render_case(
     context = {
         "case": case,
         "record": record,
-        "fact_rows": _fact_rows(case.facts),
-        "labs": case.facts.get("labs", []),
-        "imaging": case.facts.get("imaging", []),
+        "fact_sections": labels.fact_sections(case.facts, POLICIES[case.policy_id].criteria),
         "checklist": case.checklist,
         "overrides": overrides,
         "documents_by_criterion": documents_by_criterion(case),
         # Crosses clinics on purpose: payer staff only (this view's roles).
         "same_persons": selectors.possible_same_persons(case),
         "actions": actions,
-        "can_rule": Action.APPROVE in actions,
+        "can_rule": Action.RULE in actions,
+        "open_rule": _open_rule(request, case),
         "unmet": [criterion for criterion, st in statuses.items() if st != "met"],
-        # The header's summary: the lines' effective statuses counted, and the lifetime line.
-        "counts": {
-            status: sum(1 for st in statuses.values() if st == status)
-            for status in ("met", "unknown", "not_met")
-        },
-        "lifetime": statuses.get("lifetime_limit", "unknown"),
+        **_summary(case, statuses),
         "valid_days": policy.authorization_valid_days,
         # What the approve panel says before the click: missing items, dose and vials.
         "approval": selectors.approval_readiness(case),
@@ -169,14 +165,16 @@ def _render_case(
     return render(request, "reviews/reviewer/case.html", context, status=status)
 
 
-def _fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
-    """The clinic's scalar facts as label/text pairs in words (labs and imaging get their own
-    table)."""
-    return [
-        (labels.fact_label(key), labels.fact_value(key, value))
-        for key, value in facts.items()
-        if not isinstance(value, list | dict)
-    ]
+def _summary(case: Case, statuses: dict[str, str]) -> dict[str, Any]:
+    """The header's summary: the lines' effective statuses counted, and the lifetime line."""
+    return {
+        "checklist": case.checklist,
+        "counts": {
+            status: sum(1 for st in statuses.values() if st == status)
+            for status in ("met", "unknown", "not_met")
+        },
+        "lifetime": statuses.get("lifetime_limit", "unknown"),
+    }
 
 
 FormFactory = Callable[[Case, dict[str, str], dict[str, Any], Any], forms.Form]
@@ -348,6 +346,137 @@ def _failed_form(
     if form.is_valid() and kept["refusal"]:
         form.add_error(None, kept["refusal"])
     return {kept["action"]: form}
+
+
+# --- ruling on a line from its row (htmx) -----------------------------------------------------
+
+# A ruling refused without JavaScript: what was typed waits once in the session, as FAILED_FORM.
+FAILED_RULE = "reviewer-failed-rule"
+
+
+def _line_of(case: Case, criterion: str) -> dict[str, Any]:
+    line = next((ln for ln in case.checklist.get("lines", []) if ln["id"] == criterion), None)
+    if line is None:
+        raise Http404("The checklist has no such line.")
+    return line
+
+
+def _open_rule(request: HttpRequest, case: Case) -> dict[str, Any] | None:
+    """The line whose ruling form the case page opens: the one a refused ruling was typed on
+    (bound again, with its errors), else ?rule=<line> (the "Rule…" link without JavaScript)."""
+    kept = request.session.get(FAILED_RULE)
+    if kept and kept.get("pk") == case.pk:
+        del request.session[FAILED_RULE]
+        line = next(
+            (ln for ln in case.checklist.get("lines", []) if ln["id"] == kept["line"]), None
+        )
+        if line is not None:
+            data = QueryDict(mutable=True)
+            for key, values in kept["data"].items():
+                data.setlist(key, values)
+            form = RuleLineForm(data, line=line)
+            if form.is_valid() and kept["refusal"]:
+                form.add_error(None, kept["refusal"])
+            return {"criterion": line["id"], "form": form}
+    wanted = request.GET.get("rule", "")
+    line = next((ln for ln in case.checklist.get("lines", []) if ln["id"] == wanted), None)
+    return None if line is None else {"criterion": line["id"], "form": RuleLineForm(line=line)}
+
+
+def _line_url(case: Case, criterion: str, query: str = "") -> str:
+    return f"{reverse('reviewer:case', args=[case.pk])}{query}#line-{criterion}"
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*REVIEWERS)
+def rule_line(request: HttpRequest, pk: int, criterion: str) -> HttpResponse:
+    """Rule on one checklist line from its row. GET: the row with its ruling form open (htmx;
+    ?close=1 closes it), or without JavaScript the case page with that form open. POST: the
+    same service as every ruling; with htmx the row comes back in place (the engine's result
+    still beside the ruling) with the summary out of band and an event that refreshes the
+    actions; a refusal comes back in the row (422 for the form, 409 for the service) and
+    changes nothing. Without JavaScript: post/redirect/get."""
+    user = _user(request)
+    case = selectors.reviewer_case(user, pk)
+    line = _line_of(case, criterion)
+    if request.method == "GET":
+        if not _is_htmx(request):
+            return redirect(_line_url(case, criterion, f"?rule={criterion}"))
+        form = None if request.GET.get("close") else RuleLineForm(line=line)
+        return _line_row(request, case, line, form)
+    form = RuleLineForm(request.POST, line=line)
+    refusal = ""
+    if form.is_valid():
+        try:
+            services.checklist_override(
+                actor=user,
+                case=case,
+                criterion_id=criterion,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.ServiceError as exc:
+            refusal = str(exc)
+    ok = form.is_valid() and not refusal
+    if not _is_htmx(request):
+        if ok:
+            messages.success(
+                request, "Your ruling on the line is recorded beside the engine's result."
+            )
+        else:
+            messages.error(request, refusal or "Check the ruling's fields; nothing was changed.")
+            data = {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"}
+            request.session[FAILED_RULE] = {
+                "pk": case.pk,
+                "line": criterion,
+                "data": data,
+                "refusal": refusal,
+            }
+        return redirect(_line_url(case, criterion))
+    if not ok:
+        if refusal:
+            form.add_error(None, refusal)
+        return _line_row(request, case, line, form, status=409 if refusal else 422)
+    case.refresh_from_db()
+    response = _line_row(request, case, line, None, summary=True)
+    # The approve panel's "not yet" list and the deny form's lines follow the new statuses.
+    response["HX-Trigger"] = "case-ruled"
+    return response
+
+
+def _line_row(
+    request: HttpRequest,
+    case: Case,
+    line: dict[str, Any],
+    form: RuleLineForm | None,
+    *,
+    summary: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    overrides = selectors.effective_overrides(case)
+    actions = available_actions(
+        case.status, role=user.role, actor_id=user.pk, holder_id=case.assigned_to_id
+    )
+    can_rule = Action.RULE in actions
+    context: dict[str, Any] = {
+        "case": case,
+        "line": line,
+        "overrides": overrides,
+        "documents_by_criterion": documents_by_criterion(case),
+        "can_rule": can_rule,
+        "open_rule": {"criterion": line["id"], "form": form} if form is not None else None,
+        "rule_error": "" if can_rule or form is None else "You cannot rule on this case now.",
+    }
+    html = render(request, "reviews/_checklist_row.html", context).content.decode()
+    if summary:
+        statuses = selectors.effective_statuses(case, overrides)
+        html += render(
+            request,
+            "reviews/reviewer/_case_summary.html",
+            {**_summary(case, statuses), "oob": True},
+        ).content.decode()
+    return HttpResponse(html, status=status)
 
 
 # --- internal notes ---------------------------------------------------------------------------

@@ -41,7 +41,8 @@ SECRET_MEMBER = "RIV-SECRET-7"
 class Rule:
     method: str
     allowed: frozenset[str]
-    # "case", "draft", "document", "decided", "codesystem", "subscription" or "" (no kwargs)
+    # "case", "draft", "document", "decided", "codesystem", "subscription", "line" (a case and
+    # one of its checklist lines) or "" (no kwargs)
     target: str = ""
 
 
@@ -95,6 +96,7 @@ TABLE: dict[str, Rule] = {
     "reviewer:pend": Rule("POST", REVIEWERS, "case"),
     "reviewer:escalate": Rule("POST", REVIEWERS, "case"),
     "reviewer:override": Rule("POST", REVIEWERS, "case"),
+    "reviewer:rule_line": Rule("POST", REVIEWERS, "line"),
     "reviewer:identity": Rule("POST", REVIEWERS, "case"),
     "reviewer:approve": Rule("POST", REVIEWERS, "case"),
     "reviewer:deny": Rule("POST", REVIEWERS, "case"),
@@ -184,6 +186,9 @@ def target_kwargs(rule: Rule, world: dict[str, Any], users: dict[str, User]) -> 
         return {"pk": world["document"].pk}
     if rule.target == "decided":
         return {"pk": world["decided"].pk}
+    if rule.target == "line":
+        case = make_case(users["riverside"], patient=world["patient"])
+        return {"pk": case.pk, "criterion": "excl_hiv"}
     if rule.target in ("case", "draft"):
         case = make_case(users["riverside"], patient=world["patient"], submit=rule.target == "case")
         return {"pk": case.pk}
