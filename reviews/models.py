@@ -368,7 +368,18 @@ def document_path(instance: Document, filename: str) -> str:
     return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
 
 
+class ShownDocuments(models.Manager["Document"]):
+    """Documents not removed by their clinic: every list, link and snapshot reads these."""
+
+    def get_queryset(self) -> models.QuerySet[Document]:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class Document(models.Model):
+    """A clinic's lab or imaging report. A removal by the clinic (issue 16) hides the document
+    from every list, link and later snapshot but keeps the row and the file: the payer must be
+    able to show what a reviewer had seen, and the removal's event names it (sha256)."""
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)
     # Which fact groups this document supports (criterion ids), for the checklist's evidence.
@@ -382,9 +393,20 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    removal_reason = models.CharField(max_length=500, blank=True)
+
+    with_removed = models.Manager()
+    # The default manager, also behind case.documents: removed documents are gone.
+    objects = ShownDocuments()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        default_manager_name = "objects"
+        base_manager_name = "with_removed"
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"

@@ -17,7 +17,7 @@ from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import PAYER_STAFF_ROLES, REVIEWER_ROLES, Role, User
+from accounts.models import OVERSIGHT_ROLES, PAYER_STAFF_ROLES, REVIEWER_ROLES, Role, User
 
 from .dosing import approval_gaps, dose_for
 from .members import search_key
@@ -97,10 +97,13 @@ def patient_for(user: User, pk: int) -> Patient:
 
 
 def document_for(user: User, pk: int) -> Document:
-    """A document of a case the user may see; anyone else's is simply not found."""
+    """A document of a case the user may see; anyone else's is simply not found. A document its
+    clinic removed is gone for the clinic and the reviewers; auditors still reach it (the record
+    of what a reviewer may have seen before the removal)."""
     visible = cases_visible_to(user).values("pk")
+    documents = Document.with_removed if user.role in OVERSIGHT_ROLES else Document.objects
     try:
-        return Document.objects.select_related("case").get(pk=pk, case__in=visible)
+        return documents.select_related("case").get(pk=pk, case__in=visible)
     except Document.DoesNotExist:
         raise Http404("No such document.") from None
 

@@ -29,6 +29,7 @@ class Action:
     WITHDRAW = "withdraw"
     EDIT = "draft_saved"  # change a draft's facts and details
     ATTACH = "document_added"  # attach a document
+    REMOVE_DOCUMENT = "document_removed"  # the clinic takes back a document it attached
     RULE = "override"  # rule on a checklist line
     RULE_IDENTITY = "identity_ruling"  # rule on a possible same person
     # Events that are not a clinic's or reviewer's move on the case's status.
@@ -54,6 +55,7 @@ MOVES = (
     Action.WITHDRAW,
     Action.EDIT,
     Action.ATTACH,
+    Action.REMOVE_DOCUMENT,
     Action.RULE,
     Action.RULE_IDENTITY,
 )
@@ -73,6 +75,7 @@ ACTION_LABELS = {
     Action.DENY: "Denied",
     Action.WITHDRAW: "Withdrawn",
     Action.ATTACH: "Document attached",
+    Action.REMOVE_DOCUMENT: "Document removed by the clinic",
     Action.RULE: "Checklist line ruled",
     Action.RULE_IDENTITY: "Possible same person ruled",
     Action.APPEAL: "Appeal filed",
@@ -133,6 +136,9 @@ TRANSITIONS: dict[tuple[Status, str], Move] = {
     # Documents go with a draft or with the answer to a request for information.
     (Status.DRAFT, Action.ATTACH): Move(Status.DRAFT, CLINIC),
     (Status.PENDED, Action.ATTACH): Move(Status.PENDED, CLINIC),
+    # ... and may be taken back while they still could be added (a wrong file, another patient's).
+    (Status.DRAFT, Action.REMOVE_DOCUMENT): Move(Status.DRAFT, CLINIC),
+    (Status.PENDED, Action.REMOVE_DOCUMENT): Move(Status.PENDED, CLINIC),
     # Rulings (a checklist line, a possible same person) are for whoever may decide the case now.
     (Status.IN_REVIEW, Action.RULE): Move(Status.IN_REVIEW, REVIEWERS),
     (Status.ESCALATED, Action.RULE): Move(Status.ESCALATED, DIRECTOR),
@@ -153,6 +159,7 @@ VERBS = {
     Action.WITHDRAW: "withdrawn",
     Action.EDIT: "edited",
     Action.ATTACH: "given documents",
+    Action.REMOVE_DOCUMENT: "stripped of documents",
     Action.RULE: "ruled on",
     Action.RULE_IDENTITY: "ruled on",
 }
@@ -171,6 +178,7 @@ PRESENT = {
     Action.WITHDRAW: "withdraw",
     Action.EDIT: "edit",
     Action.ATTACH: "attach documents to",
+    Action.REMOVE_DOCUMENT: "remove documents from",
     Action.RULE: "rule on the checklist of",
     Action.RULE_IDENTITY: "rule on the patient of",
 }
@@ -206,6 +214,8 @@ REFUSALS = {
     "request for information; nothing was changed.",
     Action.ATTACH: "Documents can be added to a draft or in answer to a request for information; "
     "nothing was changed.",
+    Action.REMOVE_DOCUMENT: "Documents can be removed from a draft or while answering a request "
+    "for information; nothing was changed.",
     Action.RULE: "Checklist lines can be ruled on only while the case is in review or escalated; "
     "nothing was changed.",
 }

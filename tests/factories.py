@@ -10,7 +10,7 @@ from typing import Any
 from accounts.models import User
 from reviews import services
 from reviews.demo import approvable_facts, days_ago
-from reviews.models import Case, Patient
+from reviews.models import Case, Document, Patient
 
 __all__ = ["APPROVABLE_DETAILS", "approvable_facts", "days_ago", "make_case", "make_patient"]
 
@@ -78,3 +78,18 @@ def make_case(
     if claim_by is not None:
         case = services.case_claim(actor=claim_by, case=case)
     return case
+
+
+def stored_document(case: Case, uploaded_by: User, name: str = "report.pdf") -> Document:
+    """A document row as if attached earlier, whatever the case's status now and whoever the
+    uploader (no file behind it, no event: the attach itself is a move of its own)."""
+    return Document.objects.create(
+        case=case,
+        kind="lab_report",
+        file=f"cases/{case.pk}/{name}",
+        original_name=name,
+        content_type="application/pdf",
+        size=20,
+        sha256="0" * 64,
+        uploaded_by=uploaded_by,
+    )

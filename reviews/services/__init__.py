@@ -24,7 +24,13 @@ from .appeals import appeal_deadline, case_appeal
 from .base import record_event
 from .corrections import authorization_void, patient_correct_member_id
 from .decisions import case_approve, case_deny
-from .documents import ALLOWED_TYPES, EXTENSIONS, document_attach, sniff_content_type
+from .documents import (
+    ALLOWED_TYPES,
+    EXTENSIONS,
+    document_attach,
+    document_remove,
+    sniff_content_type,
+)
 from .drafting import (
     DETAIL_FIELDS,
     case_answer_rfi,
@@ -109,6 +115,7 @@ __all__ = [
     "case_withdraw",
     "checklist_override",
     "document_attach",
+    "document_remove",
     "evaluate_case",
     "evaluate_facts",
     "facts_document",

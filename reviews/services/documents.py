@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import CLINIC_ROLES, User
 
 from ..models import (
     Case,
@@ -22,7 +23,7 @@ from .base import (
     _require_clinic,
     record_event,
 )
-from .errors import ServiceError
+from .errors import NotAllowed, ServiceError
 
 ALLOWED_TYPES = {
     b"%PDF-": "application/pdf",
@@ -73,6 +74,58 @@ def document_attach(
         from_status=from_status,
         to_status=to_status,
         detail={"document_id": document.pk, "kind": kind, "name": document.original_name},
+    )
+    return document
+
+
+REMOVAL_REASON_MAX = 500
+
+
+@transaction.atomic
+def document_remove(*, actor: User, document: Document, reason: str = "") -> Document:
+    """The clinic takes back a document it attached, while it could still attach one (a draft,
+    or a request pended for information): gone from every list, link and later snapshot.
+
+    The row and the file are kept, marked removed by whom, when and why: what a reviewer saw
+    before a pend can still be shown (the event names the file and its SHA-256)."""
+    case = _locked(document.case_id)
+    _require_clinic(actor, case.organization_id)
+    from_status, to_status = _move(case, actor, Action.REMOVE_DOCUMENT)
+    try:
+        document = (
+            Document.with_removed.select_for_update()
+            .select_related("uploaded_by")
+            .get(pk=document.pk, case=case)
+        )
+    except Document.DoesNotExist:
+        raise ServiceError("No such document on this request; nothing was changed.") from None
+    if document.removed_at is not None:
+        raise ServiceError("This document was already removed; nothing was changed.")
+    uploader = document.uploaded_by
+    if uploader.role not in CLINIC_ROLES or uploader.organization_id != case.organization_id:
+        raise NotAllowed("Only documents your clinic attached can be removed; nothing was changed.")
+    reason = reason.strip()
+    if len(reason) > REMOVAL_REASON_MAX:
+        raise ServiceError(
+            f"The reason is longer than {REMOVAL_REASON_MAX} characters; nothing was changed."
+        )
+    document.removed_at = timezone.now()
+    document.removed_by = actor
+    document.removal_reason = reason
+    document.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    record_event(
+        case,
+        actor,
+        Action.REMOVE_DOCUMENT,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail={
+            "document_id": document.pk,
+            "kind": document.kind,
+            "name": document.original_name,
+            "sha256": document.sha256,
+        },
     )
     return document
 

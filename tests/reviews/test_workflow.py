@@ -24,7 +24,7 @@ from reviews.workflow import (
     available_actions,
     check_move,
 )
-from tests.factories import approvable_facts, make_case, make_patient
+from tests.factories import approvable_facts, make_case, make_patient, stored_document
 
 # The portal's policy of who may do what to a case in which status, and where it goes. Anything
 # not in this table is refused. "clinic" is the requesting clinic's staff, "reviewers" are
@@ -33,6 +33,7 @@ EXPECTED_TABLE = """
 draft      submit           submitted  clinic
 draft      draft_saved      draft      clinic
 draft      document_added   draft      clinic
+draft      document_removed draft      clinic
 draft      withdraw         withdrawn  clinic
 submitted  claim            in_review  reviewers
 submitted  assign           in_review  reviewers
@@ -52,6 +53,7 @@ pended     release          pended     reviewers
 pended     answer_rfi       in_review  clinic
 pended     deny             denied     reviewers
 pended     document_added   pended     clinic
+pended     document_removed pended     clinic
 pended     withdraw         withdrawn  clinic
 escalated  claim            escalated  director
 escalated  assign           escalated  director
@@ -91,6 +93,7 @@ REASONS = {
     Action.WITHDRAW: "Patient chose another therapy",
     Action.RULE: "Factor IX report shows 3%",
     Action.RULE_IDENTITY: "The plan confirmed two members",
+    Action.REMOVE_DOCUMENT: "Another patient's report",
 }
 COMBINATIONS = list(itertools.product(Status, ACTIONS, ROLES))
 
@@ -216,6 +219,9 @@ def _perform(action: str, actor: User, case: Case, team: dict[str, User]) -> obj
             case=case,
             upload=SimpleUploadedFile("hiv.pdf", b"%PDF-1.4 lab report", "application/pdf"),
             kind="lab_report",
+        ),
+        Action.REMOVE_DOCUMENT: lambda: services.document_remove(
+            actor=actor, document=stored_document(case, team["riverside"]), reason=reason
         ),
         Action.RULE: lambda: services.checklist_override(
             actor=actor, case=case, criterion_id="fix_activity", status="not_met", reason=reason
