@@ -31,8 +31,8 @@ from .workflow import DENIAL_BASIS_LABELS, DenialBasis
 def failed_items(snapshot: Mapping[str, Any], failed_criteria: list[str]) -> list[dict[str, str]]:
     """Each failed criterion as the letter states it: wording, policy section, what we found.
 
-    What we found is the reviewer's own ruling when they ruled the line not met (their reason is
-    the finding), otherwise the engine's reason, plus what was asked for when the line stayed
+    What we found is the reviewer's own ruling when they ruled the line not met or unknown (their
+    reason is the finding), otherwise the engine's reason, plus what was asked for when the line stayed
     unknown.
     """
     lines = {line["id"]: line for line in snapshot.get("checklist", {}).get("lines", [])}
@@ -41,7 +41,9 @@ def failed_items(snapshot: Mapping[str, Any], failed_criteria: list[str]) -> lis
     for criterion in failed_criteria:
         line = lines.get(criterion, {})
         ruling = rulings.get(criterion)
-        if ruling is not None and ruling["ruling"] == "not_met":
+        if ruling is not None and ruling["ruling"] in ("not_met", "unknown"):
+            # The reviewer's reason is the finding (a line ruled unknown: why the evidence on
+            # file does not settle it, whatever the engine read).
             found = ruling["reason"]
         elif line.get("status") == "unknown":
             asked = line.get("request_for_information") or ""

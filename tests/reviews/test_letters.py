@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from reviews import services, tasks
-from reviews.letters import render_letter_pdf
+from reviews.letters import failed_items, render_letter_pdf
 from reviews.models import Authorization, Case, CaseEvent, Decision
 from tests.factories import approvable_facts, make_case
 
@@ -72,6 +72,31 @@ def test_it_states_each_failed_criterion_with_its_section_the_reviewer_and_the_a
     assert "within 180 days" in text
     assert f"by {deadline:%B} {deadline.day}, {deadline.year}" in text
     assert case.policy_id in text
+
+
+def test_it_states_the_reviewers_reason_for_a_line_ruled_unknown() -> None:
+    """The engine read the line met, the reviewer ruled it unknown: the letter gives the
+    reviewer's reason, not the engine's "met" one."""
+    snapshot = {
+        "checklist": {
+            "lines": [
+                {
+                    "id": "prescriber",
+                    "status": "met",
+                    "wording": "Prescribed by or recommended by a hematologist",
+                    "section": "Prior-Approval Requirements",
+                    "reason": "Prescribed by a Hematology prescriber",
+                }
+            ]
+        },
+        "overrides": [
+            {"criterion": "prescriber", "ruling": "unknown", "reason": "The letter names none."}
+        ],
+    }
+
+    [item] = failed_items(snapshot, ["prescriber"])
+
+    assert item["found"] == "The letter names none."
 
 
 def test_it_states_the_authorization_on_an_approval(riverside: User, director: User) -> None:
