@@ -74,6 +74,7 @@ def test_it_shows_the_authorized_dose_on_the_decision_card_and_the_clinics_page(
     )
 
     for page in (reviewer_page, clinic_page):
+        assert "{#" not in page and "{%" not in page  # no template comment shown as text
         assert authorization.number in page
         assert "202 mL" in page and "21 single-dose 10 mL vials" in page
         assert "NPI 1234567893" in page or "1234567893" in page

@@ -33,6 +33,7 @@ def test_it_adds_a_note_in_place_with_htmx(riverside: User, pharmacist: User) ->
     assert 'id="notes"' in html and "<html" not in html  # the section alone, swapped in place
     assert "Weight confirmed by phone." in html
     assert "Note saved." in html
+    assert "{#" not in html and "{%" not in html  # no template comment shown as text
     assert pharmacist.display_name in html
     assert timezone.localtime().strftime("%Z") in html  # the time says its zone
     assert InternalNote.objects.get(case=case).body == "Weight confirmed by phone."
