@@ -215,7 +215,8 @@ def test_it_keeps_a_one_line_action_bar_in_view_on_a_phone(
         assert not (found := axe_violations(page)), describe(found)
 
         # From anywhere on the page: the bar's Approve opens the approval (3 taps in all).
-        page.locator('tr[data-criterion="lifetime_limit"]').scroll_into_view_if_needed()
+        page.locator('tr[data-criterion="excl_hiv"]').scroll_into_view_if_needed()
+        screenshot(page, "case-phone", full_page=False)
         assert approve_counting_clicks(page, bar.get_by_role("link", name="Approve")) <= 3
 
 
