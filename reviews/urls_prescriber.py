@@ -15,6 +15,11 @@ urlpatterns = [
     path("requests/<int:pk>/preview/", prescriber.case_preview, name="case_preview"),
     path("requests/<int:pk>/submit/", prescriber.case_submit, name="case_submit"),
     path("requests/<int:pk>/documents/", prescriber.document_upload, name="document_upload"),
+    path(
+        "requests/<int:pk>/documents/<int:document_pk>/remove/",
+        prescriber.document_remove,
+        name="document_remove",
+    ),
     path("requests/<int:pk>/answer/", prescriber.case_answer, name="case_answer"),
     path("requests/<int:pk>/withdraw/", prescriber.case_withdraw, name="case_withdraw"),
     path("requests/<int:pk>/letter/", prescriber.letter_status, name="letter_status"),

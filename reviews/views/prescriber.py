@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,7 +34,7 @@ from ..forms_prescriber import (
     initial_from_case,
     initial_from_facts,
 )
-from ..models import OPEN_STATUSES, Case, Patient, Status
+from ..models import OPEN_STATUSES, Case, Document, Patient, Status
 from ..selectors import (
     case_for,
     case_record,
@@ -330,6 +330,19 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_answer": Action.ANSWER in actions,
         "can_withdraw": Action.WITHDRAW in actions,
         "can_upload": Action.ATTACH in actions,
+        "removable": _removable(case, record.documents, actions),
+    }
+
+
+def _removable(case: Case, documents: list[Document], actions: list[str]) -> set[int]:
+    """The documents the clinic may take back now: its own, while it could still attach one."""
+    if Action.REMOVE_DOCUMENT not in actions:
+        return set()
+    return {
+        d.pk
+        for d in documents
+        if d.uploaded_by.role == Role.PRESCRIBER
+        and d.uploaded_by.organization_id == case.organization_id
     }
 
 
@@ -349,7 +362,7 @@ def _render_detail(
         context["checklist"], context["facts_errors"] = _draft_checklist(case)
     else:
         context["checklist"] = case.checklist
-    context["document_form"] = document_form or DocumentForm()
+    context["document_form"] = document_form or _failed_document_form(request, case)
     return render(request, "reviews/prescriber/case_detail.html", context)
 
 
@@ -367,8 +380,10 @@ def _render_answer(
 ) -> HttpResponse:
     context = _case_context(request, case)
     context["form"] = form or AnswerForm(case=case)
-    context["document_form"] = document_form or DocumentForm()
+    context["document_form"] = document_form or _failed_document_form(request, case)
     context["preview_url"] = reverse("prescriber:case_preview", args=[case.pk])
+    # Attach and remove update the Documents card in place: the facts typed below stay put.
+    context["documents_in_place"] = True
     return render(request, "reviews/prescriber/case_answer.html", context)
 
 
@@ -399,6 +414,66 @@ def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_answer(request, case, form=form)
 
 
+# --- documents: attach and remove -------------------------------------------------------------
+#
+# On the answer page both go through htmx and answer with the Documents card alone, so the facts
+# typed into the answer form below it are never lost (issue 16). Without htmx (and on the draft's
+# page) they post/redirect/get: a refused upload's choices and errors wait once in the session
+# for the page's next GET, so no page is ever rendered at the upload's POST-only URL.
+
+FAILED_DOCUMENT = "clinic-failed-document"
+
+
+def _documents_page(case: Case, user: User) -> str:
+    """The page a case's Documents card is on: the answer page while answering, else the case's."""
+    answering = may(case.status, Action.ANSWER, user.role)
+    name = "prescriber:case_answer" if answering else "prescriber:case_detail"
+    return f"{reverse(name, args=[case.pk])}#documents"
+
+
+def _documents_card(
+    request: HttpRequest,
+    case: Case,
+    *,
+    document_form: DocumentForm | None = None,
+    notice: str = "",
+    error: str = "",
+) -> HttpResponse:
+    """The Documents card alone, as it stands now (htmx)."""
+    user = clinic_user(request)
+    actions = allowed_actions(case.status, user.role)
+    documents = list(case.documents.select_related("uploaded_by"))
+    context = {
+        "case": case,
+        "documents": documents,
+        "document_form": document_form or DocumentForm(),
+        "can_upload": Action.ATTACH in actions,
+        "removable": _removable(case, documents, actions),
+        "documents_in_place": True,
+        "notice": notice,
+        "error": error,
+    }
+    return render(request, "reviews/prescriber/_documents.html", context)
+
+
+def _failed_document_form(request: HttpRequest, case: Case) -> DocumentForm:
+    """A blank document form, or the one the last upload to this case was refused with."""
+    kept = request.session.get(FAILED_DOCUMENT)
+    if not kept or kept.get("pk") != case.pk:
+        return DocumentForm()
+    del request.session[FAILED_DOCUMENT]
+    data = QueryDict(mutable=True)
+    for key, values in kept["data"].items():
+        data.setlist(key, values)
+    form = DocumentForm(data)
+    form.full_clean()
+    form.errors.clear()  # the file is not kept: only the errors the upload got are shown
+    for field, messages_ in kept["errors"].items():
+        for message in messages_:
+            form.add_error(None if field == "__all__" else field, message)
+    return form
+
+
 @clinic_only
 @require_POST
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
@@ -417,13 +492,55 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ServiceError as exc:
             form.add_error("file", str(exc))
         else:
-            messages.success(request, f"{document.original_name} attached.")
-            answering = may(case.status, Action.ANSWER, user.role)
-            target = "prescriber:case_answer" if answering else "prescriber:case_detail"
-            return redirect(target, pk=case.pk)
-    if may(case.status, Action.ANSWER, user.role):
-        return _render_answer(request, case, document_form=form)
-    return _render_detail(request, case, document_form=form)
+            notice = f"{document.original_name} attached."
+            if _is_htmx(request):
+                return _documents_card(request, case, notice=notice)
+            messages.success(request, notice)
+            return redirect(_documents_page(case, user))
+    if _is_htmx(request):
+        return _documents_card(request, case, document_form=form)
+    request.session[FAILED_DOCUMENT] = {
+        "pk": case.pk,
+        "data": {key: request.POST.getlist(key) for key in ("kind", "supports")},
+        "errors": {field: list(errors) for field, errors in form.errors.items()},
+    }
+    messages.error(request, "The document was not attached; see Documents below.")
+    return redirect(_documents_page(case, user))
+
+
+@clinic_only
+@require_POST
+def document_remove(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    """Take back a document the clinic attached (a draft, or while answering a request for
+    information). Another case's or clinic's document, or one already removed, is a 404; a
+    refusal (the request moved on) is a 409 that changes nothing."""
+    user = clinic_user(request)
+    case = case_for(user, pk)
+    document = selectors.document_for(user, document_pk)
+    if document.case_id != case.pk:
+        raise Http404("No such document.")
+    try:
+        services.document_remove(
+            actor=user, document=document, reason=request.POST.get("reason", "")
+        )
+    except services.ServiceError as exc:
+        if _is_htmx(request):
+            return _documents_card(request, case, error=str(exc))
+        return render(
+            request,
+            "reviews/prescriber/document_refused.html",
+            {"case": case, "message": str(exc)},
+            status=409,
+        )
+    notice = f"{document.original_name} removed; reviewers no longer see it."
+    if _is_htmx(request):
+        return _documents_card(request, case, notice=notice)
+    messages.success(request, notice)
+    return redirect(_documents_page(case, user))
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 @clinic_only

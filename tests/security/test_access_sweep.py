@@ -41,8 +41,9 @@ SECRET_MEMBER = "RIV-SECRET-7"
 class Rule:
     method: str
     allowed: frozenset[str]
-    # "case", "draft", "document", "decided", "codesystem", "subscription", "line" (a case and
-    # one of its checklist lines) or "" (no kwargs)
+    # "case", "draft", "document", "draft_document" (a fresh draft and one of its documents),
+    # "decided", "codesystem", "subscription", "line" (a case and one of its checklist lines) or
+    # "" (no kwargs)
     target: str = ""
 
 
@@ -83,6 +84,7 @@ TABLE: dict[str, Rule] = {
     "prescriber:case_preview": Rule("POST", OWNER, "draft"),
     "prescriber:case_submit": Rule("POST", OWNER, "draft"),
     "prescriber:document_upload": Rule("POST", OWNER, "draft"),
+    "prescriber:document_remove": Rule("POST", OWNER, "draft_document"),
     "prescriber:case_answer": Rule("GET", OWNER, "case"),
     "prescriber:case_withdraw": Rule("GET", OWNER, "case"),
     "prescriber:letter_status": Rule("GET", OWNER, "decided"),
@@ -102,6 +104,8 @@ TABLE: dict[str, Rule] = {
     "reviewer:deny": Rule("POST", REVIEWERS, "case"),
     "reviewer:letter_status": Rule("GET", REVIEWERS, "decided"),
     "document_download": Rule("GET", CASE_READERS, "document"),
+    "document_inline": Rule("GET", CASE_READERS, "document"),
+    "document_viewer": Rule("GET", CASE_READERS, "document"),
     "letter_download": Rule("GET", CASE_READERS, "decided"),
     "admin:index": Rule("GET", frozenset({"admin"})),
     # Everyone's own notifications and delivery choices (only their own rows are ever read).
@@ -184,6 +188,9 @@ def target_kwargs(rule: Rule, world: dict[str, Any], users: dict[str, User]) -> 
         return {"subscription_id": str(subscription.pk)}
     if rule.target == "document":
         return {"pk": world["document"].pk}
+    if rule.target == "draft_document":
+        draft = make_case(users["riverside"], patient=world["patient"], submit=False)
+        return {"pk": draft.pk, "document_pk": attach(users["riverside"], draft).pk}
     if rule.target == "decided":
         return {"pk": world["decided"].pk}
     if rule.target == "line":

@@ -67,7 +67,7 @@ def test_it_runs_submit_pend_answer_through_the_pages(riverside: User, pharmacis
             "file": SimpleUploadedFile("hiv.pdf", b"%PDF-1.7\n%%EOF\n"),
         },
     )
-    assert attached["Location"] == reverse("prescriber:case_answer", args=[case.pk])
+    assert attached["Location"] == reverse("prescriber:case_answer", args=[case.pk]) + "#documents"
 
     response = client.post(
         reverse("prescriber:case_answer", args=[case.pk]),
