@@ -187,11 +187,22 @@ class OverrideForm(_LinesForm):
         self.fields["criterion"].choices = self.line_choices(lines)  # type: ignore[attr-defined]
 
 
+class FirstChoiceFocused(forms.RadioSelect):
+    """Radio buttons whose first choice takes the focus when the form appears (one autofocus)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["index"] == "0":
+            option["attrs"] = {**option["attrs"], "autofocus": True}
+        return option
+
+
 class RuleLineForm(forms.Form):
     """A ruling on one checklist line, from its row. The choices read as the line's kind does:
     on an exclusion "Exclusion absent / Exclusion present / Unknown", never a bare "Met"."""
 
-    status = forms.ChoiceField(label="Your ruling", widget=forms.RadioSelect)
+    # Opened from its row, the form takes the focus (htmx focuses what says autofocus).
+    status = forms.ChoiceField(label="Your ruling", widget=FirstChoiceFocused)
     reason = forms.CharField(
         max_length=4000,
         label="Reason (the evidence that settles it)",

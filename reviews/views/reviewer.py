@@ -467,7 +467,10 @@ def _line_row(
         "can_rule": can_rule,
         "open_rule": {"criterion": line["id"], "form": form} if form is not None else None,
         "rule_error": "" if can_rule or form is None else "You cannot rule on this case now.",
+        "refocus": form is None,
     }
+    if form is not None and not can_rule and status < 400:
+        status = 409  # the form asked for where no ruling may be made now
     html = render(request, "reviews/_checklist_row.html", context).content.decode()
     if summary:
         statuses = selectors.effective_statuses(case, overrides)

@@ -122,6 +122,7 @@ def test_it_rules_a_line_from_its_row_in_place(
         for choice in ("Exclusion absent", "Exclusion present", "Unknown"):
             expect(form.get_by_label(choice, exact=True)).to_be_visible()
         expect(form.get_by_label("Met", exact=True)).to_have_count(0)
+        expect(form.get_by_label("Exclusion absent", exact=True)).to_be_focused()
         form.get_by_label("Exclusion absent", exact=True).check()
         screenshot(page, "rule-a-line", full_page=False)
 
@@ -133,6 +134,7 @@ def test_it_rules_a_line_from_its_row_in_place(
         row.get_by_label("Reason (the evidence that settles it)").fill(HIV_RULING)
         row.get_by_role("button", name="Record ruling").click()
         expect(row.get_by_test_id("rule-form")).to_have_count(0)
+        expect(row.get_by_role("link", name="Rule… on HIV status")).to_be_focused()
         # The engine's result stays beside the ruling.
         expect(row.locator("td").first).to_have_text("Unknown: exclusion not ruled out")
         expect(row.locator("tr[data-criterion]")).to_have_attribute("data-status", "unknown")

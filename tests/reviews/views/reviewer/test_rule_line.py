@@ -212,6 +212,16 @@ def test_it_refuses_a_ruling_on_a_case_held_by_someone_else(
     assert not ChecklistOverride.objects.exists()
 
 
+def test_it_answers_409_for_the_form_where_no_ruling_may_be_made(
+    case: Case, director: User
+) -> None:
+    response = client_for(director).get(rule_url(case), headers=HTMX)
+
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "You cannot rule on this case now." in body and 'data-testid="rule-form"' not in body
+
+
 def test_it_refuses_a_ruling_on_a_pended_case(case: Case, pharmacist: User) -> None:
     services.case_pend(actor=pharmacist, case=case, items=["HIV serology"], message="")
 
