@@ -403,6 +403,7 @@ def rule_line(request: HttpRequest, pk: int, criterion: str) -> HttpResponse:
         if not _is_htmx(request):
             return redirect(_line_url(case, criterion, f"?rule={criterion}"))
         form = None if request.GET.get("close") else RuleLineForm(line=line)
+        audit_record(action="case.view", request=request, case=case)  # the line's evidence
         return _line_row(request, case, line, form)
     form = RuleLineForm(request.POST, line=line)
     refusal = ""
@@ -466,7 +467,10 @@ def _line_row(
         "documents_by_criterion": documents_by_criterion(case),
         "can_rule": can_rule,
         "open_rule": {"criterion": line["id"], "form": form} if form is not None else None,
-        "rule_error": "" if can_rule or form is None else "You cannot rule on this case now.",
+        # Where no ruling may be made now the form stays closed: the refusal says why.
+        "rule_error": ""
+        if can_rule or form is None
+        else next(iter(form.non_field_errors()), "You cannot rule on this case now."),
         "refocus": form is None,
     }
     if form is not None and not can_rule and status < 400:

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from audit.models import AuditLog
 from reviews import services
 from reviews.models import Case, ChecklistOverride, Status
 from tests.conftest import client_for
@@ -58,6 +59,14 @@ def test_it_opens_the_form_in_the_row_with_the_exclusion_wording(
     assert 'data-testid="rule-form"' in body
     assert "Exclusion absent" in body and "Exclusion present" in body and "Unknown" in body
     assert ">Met<" not in body and "Not met<" not in body
+
+
+def test_it_audits_the_line_it_shows(case: Case, pharmacist: User) -> None:
+    before = AuditLog.objects.filter(action="case.view", case_id=case.pk).count()
+
+    client_for(pharmacist).get(rule_url(case), headers=HTMX)
+
+    assert AuditLog.objects.filter(action="case.view", case_id=case.pk).count() == before + 1
 
 
 def test_it_opens_met_not_met_unknown_on_a_requirement(case: Case, pharmacist: User) -> None:
@@ -208,7 +217,9 @@ def test_it_refuses_a_ruling_on_a_case_held_by_someone_else(
     response = client_for(pharmacist).post(rule_url(case), ruling(), headers=HTMX)
 
     assert response.status_code == 409
-    assert 'role="alert"' in response.content.decode()
+    body = response.content.decode()
+    assert 'role="alert"' in body and "Dana Dorsey, MD, Hematology holds this case" in body
+    assert 'data-testid="rule-form"' not in body
     assert not ChecklistOverride.objects.exists()
 
 
