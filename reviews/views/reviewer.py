@@ -143,7 +143,7 @@ def _render_case(
         "fact_sections": labels.fact_sections(case.facts, POLICIES[case.policy_id].criteria),
         "checklist": case.checklist,
         "overrides": overrides,
-        "documents_by_criterion": documents_by_criterion(case),
+        "documents_by_criterion": documents_by_criterion(case, viewer=True),
         # Crosses clinics on purpose: payer staff only (this view's roles).
         "same_persons": selectors.possible_same_persons(case),
         "actions": actions,
@@ -464,7 +464,7 @@ def _line_row(
         "case": case,
         "line": line,
         "overrides": overrides,
-        "documents_by_criterion": documents_by_criterion(case),
+        "documents_by_criterion": documents_by_criterion(case, viewer=True),
         "can_rule": can_rule,
         "open_rule": {"criterion": line["id"], "form": form} if form is not None else None,
         # Where no ruling may be made now the form stays closed: the refusal says why.
