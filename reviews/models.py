@@ -397,7 +397,8 @@ class Document(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    removal_reason = models.CharField(max_length=500, blank=True)
+    # '' in the database too: bulk loads that predate removal (bench/generate.py) leave it out.
+    removal_reason = models.CharField(max_length=500, blank=True, db_default="")
 
     with_removed = models.Manager()
     # The default manager, also behind case.documents: removed documents are gone.
