@@ -103,6 +103,8 @@ TABLE: dict[str, Rule] = {
     "reviewer:approve": Rule("POST", REVIEWERS, "case"),
     "reviewer:deny": Rule("POST", REVIEWERS, "case"),
     "reviewer:letter_status": Rule("GET", REVIEWERS, "decided"),
+    # Internal notes: written by reviewers only (auditors read them on the audit case page).
+    "reviewer:note_add": Rule("POST", REVIEWERS, "case"),
     "document_download": Rule("GET", CASE_READERS, "document"),
     "document_inline": Rule("GET", CASE_READERS, "document"),
     "document_viewer": Rule("GET", CASE_READERS, "document"),
