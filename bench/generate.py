@@ -208,7 +208,7 @@ def generate(cases: int) -> Summary:
             ("reviews_requestforinformation", rows_.rfis(planner)),
             ("reviews_checklistoverride", rows_.overrides(planner)),
             ("reviews_decision", rows_.decisions(planner)),
-            ("reviews_authorization", rows_.authorizations(planner)),
+            ("reviews_authorization", rows_.authorizations(planner, npis)),
             ("reviews_caseevent", rows_.events(timed, people)),
             ("audit_auditlog", rows_.audit(rows_.audit_entries(timed, planner, people), people)),
         ):

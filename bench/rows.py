@@ -10,11 +10,13 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
+from reviews.dosing import dose_of
 from reviews.members import member_key, name_key
 
 from .plan import USER_AGENT, CasePlan, Event, People, Planner, audit_detail
@@ -42,10 +44,18 @@ def patients(planner: Planner) -> Iterator[Row]:
         }
 
 
+def _details(c: CasePlan, npis: list[str]) -> tuple[str, Decimal, date]:
+    """A case's prescriber NPI, weight and planned infusion date: the same for its case row and,
+    once approved, its authorization's (which states the dose for that weight, issue 16)."""
+    rng = random.Random(SEED * 1_000_003 + c.id)
+    weight = Decimal(f"{rng.uniform(45, 120):.1f}")
+    return npis[c.id % len(npis)], weight, (c.created_at + timedelta(rng.randrange(20, 90))).date()
+
+
 def cases(planner: Planner, npis: list[str]) -> Iterator[Row]:
-    rng = random.Random(SEED)
     for c in planner.cases:
         variant = c.variant
+        npi, weight, planned = _details(c, npis)
         yield {
             "id": c.id,
             "reference": c.reference,
@@ -58,9 +68,9 @@ def cases(planner: Planner, npis: list[str]) -> Iterator[Row]:
             "expedite_reason": "Bleeding despite prophylaxis" if c.urgency == "expedited" else "",
             "facts": c.facts,
             "prescriber_name": f"Dr. {PRESCRIBERS[c.id % len(PRESCRIBERS)]} Example",
-            "prescriber_npi": npis[c.id % len(npis)],
-            "body_weight_kg": f"{rng.uniform(45, 120):.1f}",
-            "planned_infusion_date": (c.created_at + timedelta(days=rng.randrange(20, 90))).date(),
+            "prescriber_npi": npi,
+            "body_weight_kg": weight,
+            "planned_infusion_date": planned,
             "checklist": variant.checklist if variant else "{}",
             "policy_id": variant.policy_id if variant else "",
             "recommendation": variant.recommendation if variant else "",
@@ -176,11 +186,14 @@ def decisions(planner: Planner) -> Iterator[Row]:
         }
 
 
-def authorizations(planner: Planner) -> Iterator[Row]:
+def authorizations(planner: Planner, npis: list[str]) -> Iterator[Row]:
     approved = [c for c in planner.cases if c.status == "approved" and c.decided_at is not None]
     for number, c in enumerate(sorted(approved, key=lambda c: c.decided_at or c.created_at), 1):
         assert c.decided_at is not None and c.variant is not None
         start = timezone.localdate(c.decided_at)
+        npi, weight, planned = _details(c, npis)
+        dose = dose_of(weight)
+        assert dose is not None
         yield {
             "id": number,
             "case_id": c.id,
@@ -194,6 +207,11 @@ def authorizations(planner: Planner) -> Iterator[Row]:
             "policy_id": c.variant.policy_id,
             "state": "active",
             "created_at": c.decided_at,
+            "body_weight_kg": dose.weight_kg,
+            "dose_volume_ml": dose.volume_ml,
+            "vial_count": dose.vials,
+            "planned_infusion_date": planned,
+            "prescriber_npi": npi,
         }
 
 
