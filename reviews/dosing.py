@@ -89,6 +89,21 @@ def authorization_valid_to(today: date) -> date:
     return today + timedelta(days=current_policy_settings().authorization_valid_days)
 
 
+def planned_infusion_date_problem(planned: date, *, today: date) -> str | None:
+    """Why a clinic may not give this planned infusion date (request form, answer form, REST),
+    or None: a day already past, or one after the last day an authorization issued today would
+    be valid (approval_gaps would refuse the approval for it)."""
+    if planned < today:
+        return "The planned infusion date is in the past."
+    valid_to = authorization_valid_to(today)
+    if planned > valid_to:
+        return (
+            "The planned infusion date must be within the authorization's validity: by "
+            f"{_day(valid_to)} for a request decided today."
+        )
+    return None
+
+
 def approval_gaps(case: Any, *, today: date) -> list[str]:
     """What the request lacks for an authorization that states its dose and quantity (issue 16),
     each in words: the member's body weight (the dose is per kg), a planned infusion date within

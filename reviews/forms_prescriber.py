@@ -26,6 +26,7 @@ from criteria.io import FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
 from criteria.registry import POLICIES
 
 from . import labels, services
+from .dosing import WEIGHT_MAX_KG, WEIGHT_MIN_KG, planned_infusion_date_problem
 from .members import MemberIdInvalid, member_key
 from .models import Case, DocumentKind, Patient, Urgency
 from .selectors import patients_visible_to
@@ -110,6 +111,8 @@ PATIENT_FIELDS = (
 )
 # Request details kept on the case itself, not in the facts.
 DETAIL_FIELDS = services.DETAIL_FIELDS
+# Those an approval needs (reviews.dosing.approval_gaps), which an answer may give too.
+APPROVAL_DETAILS = ("body_weight_kg", "planned_infusion_date", "prescriber_npi")
 
 
 def _json(value: Any) -> Any:
@@ -492,7 +495,38 @@ def _flat(choices: Any) -> Iterable[tuple[Any, Any]]:
             yield value, label
 
 
-class RequestForm(FactsForm):
+class ApprovalDetailsForm(forms.Form):
+    """What an approval needs besides the facts (reviews.dosing.approval_gaps): the member's
+    body weight, the planned infusion date and the prescriber's NPI. The request form and the
+    answer to a request for information both take them."""
+
+    planned_infusion_date = _date("Planned infusion date")
+    body_weight_kg = forms.DecimalField(
+        label="Body weight (kg)",
+        required=False,
+        min_value=WEIGHT_MIN_KG,
+        max_value=WEIGHT_MAX_KG,
+        max_digits=5,
+        decimal_places=1,
+    )
+    prescriber_npi = forms.CharField(
+        label="Prescriber NPI",
+        required=False,
+        max_length=10,
+        validators=[validate_npi],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_planned_infusion_date(self) -> date | None:
+        planned: date | None = self.cleaned_data.get("planned_infusion_date")
+        if planned is not None and (
+            problem := planned_infusion_date_problem(planned, today=timezone.localdate())
+        ):
+            raise ValidationError(problem)
+        return planned
+
+
+class RequestForm(FactsForm, ApprovalDetailsForm):
     """A new request or a draft: the facts plus the patient and the request's details."""
 
     urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.STANDARD)
@@ -503,23 +537,7 @@ class RequestForm(FactsForm):
         help_text="Why waiting the standard review time could seriously jeopardize the "
         "patient's life, health or ability to regain maximum function.",
     )
-    planned_infusion_date = _date("Planned infusion date")
-    body_weight_kg = forms.DecimalField(
-        label="Body weight (kg)",
-        required=False,
-        min_value=Decimal("1"),
-        max_value=Decimal("400"),
-        max_digits=5,
-        decimal_places=1,
-    )
     prescriber_name = _text("Prescriber name")
-    prescriber_npi = forms.CharField(
-        label="Prescriber NPI",
-        required=False,
-        max_length=10,
-        validators=[validate_npi],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
 
     def __init__(self, *args: Any, user: User, case: Case | None = None, **kwargs: Any) -> None:
         if case is not None:
@@ -540,9 +558,6 @@ class RequestForm(FactsForm):
         data = super().clean()
         if data.get("urgency") == Urgency.EXPEDITED and not data.get("expedite_reason", "").strip():
             self.add_error("expedite_reason", "An expedited request needs its reason.")
-        infusion = data.get("planned_infusion_date")
-        if infusion is not None and infusion < timezone.localdate():
-            self.add_error("planned_infusion_date", "The planned infusion date is in the past.")
         return data
 
     def details(self) -> dict[str, Any]:
@@ -557,8 +572,9 @@ class RequestForm(FactsForm):
         }
 
 
-class AnswerForm(FactsForm):
-    """An answer to a request for information: corrected facts and a note."""
+class AnswerForm(FactsForm, ApprovalDetailsForm):
+    """An answer to a request for information: corrected facts, the details an approval needs
+    (weight, planned infusion date, prescriber NPI) and a note."""
 
     note = forms.CharField(
         label="Note to the reviewer",
@@ -568,9 +584,20 @@ class AnswerForm(FactsForm):
     )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", initial_from_facts(case.facts))
+        initial = {name: getattr(case, name) for name in APPROVAL_DETAILS}
+        kwargs.setdefault("initial", {**initial_from_facts(case.facts), **initial})
         super().__init__(*args, patient=case.patient, **kwargs)
         self.case = case
+
+    def changed_details(self) -> dict[str, Any]:
+        """The approval details the answer gives or corrects (an emptied field keeps the value
+        on file: the service replaces only those given)."""
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in APPROVAL_DETAILS
+            if _given(data.get(name)) and data[name] != getattr(self.case, name)
+        }
 
     def changed_facts(self) -> dict[str, Any]:
         """What the answer changes: new or corrected facts, and None for a cleared one (the

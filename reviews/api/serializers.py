@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.validators import npi_is_valid
+from accounts.validators import validate_npi
 from criteria.registry import POLICIES
 
 from .. import services
-from ..forms_prescriber import PATIENT_FIELDS
+from ..dosing import WEIGHT_MAX_KG, WEIGHT_MIN_KG, planned_infusion_date_problem
+from ..forms_prescriber import APPROVAL_DETAILS, PATIENT_FIELDS
 from ..models import Case, Decision, DocumentKind, Patient, Sex, Urgency
 
 CRITERIA = sorted({c.id for policy in POLICIES.values() for c in policy.criteria})
@@ -78,7 +80,41 @@ class PatientInSerializer(serializers.Serializer[Any]):
         return value
 
 
-class CaseCreateSerializer(serializers.Serializer[Any]):
+class ApprovalDetailsSerializer(serializers.Serializer[Any]):
+    """What an approval needs besides the facts (reviews.dosing.approval_gaps), checked as the
+    portal's forms check them (reviews.forms_prescriber.ApprovalDetailsForm)."""
+
+    prescriber_npi = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, default=""
+    )
+    body_weight_kg = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=WEIGHT_MIN_KG,
+        max_value=WEIGHT_MAX_KG,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    planned_infusion_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_prescriber_npi(self, value: str) -> str:
+        if value:
+            try:
+                validate_npi(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from None
+        return value
+
+    def validate_planned_infusion_date(self, value: Any) -> Any:
+        if value is not None and (
+            problem := planned_infusion_date_problem(value, today=timezone.localdate())
+        ):
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class CaseCreateSerializer(ApprovalDetailsSerializer):
     patient = PatientInSerializer()
     facts = FactsField(required=False, default=dict)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.STANDARD)
@@ -86,31 +122,12 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
     prescriber_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
-    prescriber_npi = serializers.CharField(
-        max_length=10, required=False, allow_blank=True, default=""
-    )
-    body_weight_kg = serializers.DecimalField(
-        max_digits=5, decimal_places=1, min_value=1, max_value=400, required=False, default=None
-    )
-    planned_infusion_date = serializers.DateField(required=False, allow_null=True, default=None)
     submit = serializers.BooleanField(
         default=True, help_text="Submit at once (true) or keep a draft (false)."
     )
 
     def validate_facts(self, value: Any) -> dict[str, Any]:
         return check_facts(value)
-
-    def validate_prescriber_npi(self, value: str) -> str:
-        if value and not npi_is_valid(value):
-            raise serializers.ValidationError(
-                f"{value} is not a valid NPI: it must be 10 digits with a correct check digit."
-            )
-        return value
-
-    def validate_planned_infusion_date(self, value: Any) -> Any:
-        if value is not None and value < timezone.localdate():
-            raise serializers.ValidationError("The planned infusion date is in the past.")
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["urgency"] == Urgency.EXPEDITED and not attrs["expedite_reason"].strip():
@@ -120,7 +137,10 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
         return attrs
 
 
-class AnswerSerializer(serializers.Serializer[Any]):
+class AnswerSerializer(ApprovalDetailsSerializer):
+    """An answer: new or corrected facts, the details an approval needs when the reviewer asked
+    for them (each given replaces the one on file; left out or empty, it stays), and/or a note."""
+
     facts = FactsField(
         required=False,
         default=dict,
@@ -130,6 +150,11 @@ class AnswerSerializer(serializers.Serializer[Any]):
 
     def validate_facts(self, value: Any) -> dict[str, Any]:
         return check_facts(value)
+
+    def details(self) -> dict[str, Any]:
+        """The approval details given, for services.case_answer_rfi."""
+        data = self.validated_data
+        return {name: data[name] for name in APPROVAL_DETAILS if data.get(name) not in (None, "")}
 
 
 class WithdrawSerializer(serializers.Serializer[Any]):

@@ -206,7 +206,7 @@ def case_submit(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
-    summary="Answer a request for information with new facts and/or a note",
+    summary="Answer a request for information with new facts, approval details and/or a note",
     request=AnswerSerializer,
     responses={200: CaseSerializer, **ERRORS},
 )
@@ -217,11 +217,12 @@ def case_answer(request: Request, pk: int) -> Response:
     serializer = AnswerSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
+    details = serializer.details()
     return _act(
         request,
         pk,
         lambda actor, case: services.case_answer_rfi(
-            actor=actor, case=case, facts=data["facts"], note=data["note"]
+            actor=actor, case=case, facts=data["facts"], note=data["note"], details=details
         ),
     )
 

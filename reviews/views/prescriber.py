@@ -390,7 +390,8 @@ def _render_answer(
 @clinic_only
 @GET_POST
 def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    """Answer a request for information: corrected facts, documents and a note."""
+    """Answer a request for information: corrected facts, the details an approval needs,
+    documents and a note."""
     user = clinic_user(request)
     case = case_for(user, pk)
     if not may(case.status, Action.ANSWER, user.role):
@@ -402,7 +403,11 @@ def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.case_answer_rfi(
-                actor=user, case=case, facts=form.changed_facts(), note=form.cleaned_data["note"]
+                actor=user,
+                case=case,
+                facts=form.changed_facts(),
+                note=form.cleaned_data["note"],
+                details=form.changed_details(),
             )
         except services.FactsInvalid as exc:
             add_facts_errors(form, exc.errors, form.facts())

@@ -97,6 +97,7 @@ def test_it_refuses_facts_the_portal_supplies(riverside: User) -> None:
         ({"urgency": "expedited"}, "expedite_reason"),
         ({"urgency": "whenever"}, "urgency"),
         ({"planned_infusion_date": days_ago(3)}, "planned_infusion_date"),
+        ({"planned_infusion_date": "9999-12-31"}, "planned_infusion_date"),
         ({"body_weight_kg": "-3"}, "body_weight_kg"),
         ({"facts": ["not", "an", "object"]}, "facts"),
     ],
