@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import CpuMeter  # noqa: E402
 from pa_portal import devstack  # noqa: E402
 
 CASE_LINK = re.compile(rb'/review/cases/(\d+)/"')
@@ -90,7 +91,9 @@ def clinic_user(port: int, token: str, clinic: int, n: int, deadline: float, sta
             "patient": {
                 "member_id": f"L{clinic:02d}{n:02d}{i:06d}",
                 "first_name": "Load",
-                "last_name": f"Test{i}",
+                # One person per member: the same name and birth date under two member IDs would
+                # be a possible same person, whose approval waits for an identity ruling.
+                "last_name": f"Test{clinic}x{n}x{i}",
                 "date_of_birth": "1984-02-03",
                 "sex_assigned_at_birth": "male",
             },
@@ -176,8 +179,10 @@ def _npi(n: int) -> str:
     return next(f"{base}{d}" for d in range(10) if npi_is_valid(f"{base}{d}"))
 
 
-def check_integrity() -> dict[str, int]:
-    """Count decisions against events, audit rows and authorizations; raise if any disagree."""
+def check_integrity(decisions_sent: int) -> dict[str, int]:
+    """Count decisions against events, audit rows and authorizations; raise if any disagree.
+    A reviewer posts a decision only on a case it holds, so every one sent must be taken: a
+    refusal also answers 302 (back to the case page), and would otherwise pass unnoticed."""
     from django.db.models import Count
 
     from audit.models import AuditLog
@@ -202,9 +207,11 @@ def check_integrity() -> dict[str, int]:
         "approved": approved,
         "authorizations": authorizations,
         "cases decided twice": doubled,
+        "decisions sent (approve or deny answered 302)": decisions_sent,
     }
     assert decided == decisions == events == audit_rows, counts
     assert approved == authorizations and doubled == 0, counts
+    assert decided == decisions_sent, counts
     return counts
 
 
@@ -229,6 +236,26 @@ def report(stats: Stats, seconds: float, counts: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+def _postmaster(datadir: Path) -> int:
+    """PostgreSQL's first process (its backends are its children), from postmaster.pid."""
+    return int((datadir / "postmaster.pid").read_text().split()[0])
+
+
+def cpu_report(seconds: dict[str, float], elapsed: float, requests: int) -> str:
+    """CPU per request by process group: what the two cores were spent on."""
+    total = sum(seconds.values())
+    lines = [
+        "",
+        "| process | CPU seconds | cores busy | CPU ms per request |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, used in [*seconds.items(), ("all", total)]:
+        lines.append(
+            f"| {name} | {used:.1f} | {used / elapsed:.2f} | {used * 1000 / max(1, requests):.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
@@ -245,7 +272,7 @@ def main() -> int:
         os.environ.pop("REDIS_URL", None)
         env.update(devstack.start_services(stack, base, persist=False))
         os.environ.update(env)
-        devstack.manage(env, "migrate", "--noinput", "-v", "0")
+        devstack.manage(devstack.as_owner(env), "migrate", "--noinput", "-v", "0")
         import django
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pa_portal.settings")
@@ -259,9 +286,11 @@ def main() -> int:
             "worker": [sys.executable, "-m", "celery", "-A", "pa_portal", "worker", "-c", "1",
                        "-l", "warning", "--without-gossip", "--without-mingle"],
         }  # fmt: skip
+        pids: dict[str, set[int]] = {}
         for name, command in servers.items():
             proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
             stack.callback(devstack.stop_process, name, proc, 30)
+            pids[name] = {proc.pid}
         devstack.wait_for(lambda: devstack.http_ok(f"http://127.0.0.1:{port}/healthz"), "gunicorn")
         stats = Stats()
         deadline = time.monotonic() + args.seconds
@@ -275,13 +304,25 @@ def main() -> int:
         print(
             f"==> {len(staff)} clinic users and {len(sessions)} reviewers for {args.seconds:.0f} s"
         )
+        meter = CpuMeter(
+            {
+                "gunicorn (2 workers)": pids["gunicorn"],
+                "Celery worker": pids["worker"],
+                "PostgreSQL": {_postmaster(Path(env["PA_PGDATA"]))},
+                "load generator and Redis": {os.getpid()},
+            }
+        )
+        meter.take()
         started = time.monotonic()
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join(args.seconds + 120)
+        while any(t.is_alive() for t in threads) and time.monotonic() < deadline + 120:
+            time.sleep(0.5)
+            meter.take()
         elapsed = time.monotonic() - started
-        print(report(stats, elapsed, check_integrity()))
+        sent = sum(stats.statuses[name][302] for name in ("approve", "deny"))
+        print(report(stats, elapsed, check_integrity(decisions_sent=sent)))
+        print(cpu_report(meter.seconds(), elapsed, sum(map(len, stats.latencies.values()))))
     return 0
 
 

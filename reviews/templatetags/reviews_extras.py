@@ -1,3 +1,4 @@
+from html import escape
 from typing import Any
 
 from django import forms, template
@@ -137,13 +138,14 @@ def _help_text(field: BoundField) -> SafeString:
 def _options(field: BoundField) -> SafeString:
     value = field.value()
     current = "" if value is None else str(value)
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (str(choice), mark_safe(" selected") if str(choice) == current else "", label)
+    # html.escape, not format_html_join: fifty clinics were fifty trips through Django's
+    # lazy-string checks (the same escaping: & < > " ').
+    return mark_safe(  # noqa: S308
+        "".join(
+            f'<option value="{escape(str(choice))}"{" selected" if str(choice) == current else ""}>'
+            f"{escape(str(label))}</option>"
             for choice, label in field.field.choices  # type: ignore[attr-defined]
-        ),
+        )
     )
 
 
