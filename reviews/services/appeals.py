@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,7 +19,7 @@ from accounts.models import User
 from ..models import Case, Decision, Urgency
 from ..policy import current_policy_settings
 from ..workflow import Action, check_appeal, check_appeal_decider
-from .base import _locked, _require_clinic, record_event
+from .base import _locked, _require_clinic, atomic, record_event
 from .documents import document_attach
 from .drafting import DETAIL_FIELDS, create_draft, submit_locked
 from .errors import ServiceError
@@ -41,7 +40,7 @@ def appeal_clock_hours(urgency: str) -> int:
     return int(settings.APPEAL_CLOCK_HOURS[urgency])
 
 
-@transaction.atomic
+@atomic
 def case_appeal(
     *,
     actor: User,

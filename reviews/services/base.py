@@ -3,13 +3,15 @@ workflow check, case references and queueing Celery work after the commit."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import REVIEWER_ROLES, Role, User
+from audit.log import deferred as audit_deferred
 from audit.log import record as audit_record
 
 from .. import outbox
@@ -21,6 +23,18 @@ from ..models import (
 from ..policy import current_policy_settings
 from ..workflow import check_move
 from .errors import NotAllowed
+
+
+def atomic[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """transaction.atomic for a service, its audit rows written together at its end (the hash
+    chain's lock is then held for that INSERT and the commit only: audit.log.deferred)."""
+
+    @functools.wraps(func)
+    def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(), audit_deferred():
+            return func(*args, **kwargs)
+
+    return inner
 
 
 def record_event(

@@ -4,14 +4,12 @@ cascading key). Both are audited on every case they touch; neither is open to ot
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from accounts.models import Role, User
 
 from ..members import member_key
 from ..models import Authorization, Case, Patient
 from ..workflow import Action
-from .base import record_event
+from .base import atomic, record_event
 from .errors import NotAllowed, ServiceError
 
 
@@ -22,7 +20,7 @@ def _require_admin(actor: User, reason: str) -> None:
         raise ServiceError("Say why the record was in error; the reason is kept in the history.")
 
 
-@transaction.atomic
+@atomic
 def authorization_void(*, actor: User, number: str, reason: str) -> Authorization:
     """Void an authorization entered in error; it stops counting against the lifetime limit."""
     _require_admin(actor, reason)
@@ -45,7 +43,7 @@ def authorization_void(*, actor: User, number: str, reason: str) -> Authorizatio
     return authorization
 
 
-@transaction.atomic
+@atomic
 def patient_correct_member_id(
     *, actor: User, patient: Patient, member_id: str, reason: str
 ) -> Patient:

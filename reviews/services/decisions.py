@@ -25,6 +25,7 @@ from .appeals import check_appeal_decision
 from .base import (
     _locked,
     _on_commit,
+    atomic,
     record_event,
 )
 from .errors import ApprovalDetailsMissing, LifetimeLimitReached, NotAllowed, ServiceError
@@ -65,7 +66,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+@atomic
 def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
     """Approve and issue the one lifetime authorization; PostgreSQL refuses a second.
 
@@ -126,7 +127,7 @@ def _lifetime_message(case: Case) -> str:
     )
 
 
-@transaction.atomic
+@atomic
 def case_deny(
     *,
     actor: User,

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CLINIC_ROLES, User
@@ -21,6 +20,7 @@ from .base import (
     _locked,
     _move,
     _require_clinic,
+    atomic,
     record_event,
 )
 from .errors import NotAllowed, ServiceError
@@ -37,7 +37,7 @@ def sniff_content_type(head: bytes) -> str | None:
     return next((kind for magic, kind in ALLOWED_TYPES.items() if head.startswith(magic)), None)
 
 
-@transaction.atomic
+@atomic
 def document_attach(
     *,
     actor: User,
@@ -81,7 +81,7 @@ def document_attach(
 REMOVAL_REASON_MAX = 500
 
 
-@transaction.atomic
+@atomic
 def document_remove(*, actor: User, document: Document, reason: str = "") -> Document:
     """The clinic takes back a document it attached, while it could still attach one (a draft,
     or a request pended for information): gone from every list, link and later snapshot.

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,6 +24,7 @@ from .base import (
     _move,
     _next_reference,
     _require_clinic,
+    atomic,
     record_event,
 )
 from .errors import ServiceError
@@ -38,7 +38,7 @@ from .evaluation import (
 DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
 
 
-@transaction.atomic
+@atomic
 def case_create(*, actor: User, patient: Patient, **fields: Any) -> Case:
     """A new draft request for one of the clinic's patients."""
     return create_draft(actor=actor, patient=patient, **fields)
@@ -85,7 +85,7 @@ def _check_urgency(urgency: str, expedite_reason: str) -> None:
         )
 
 
-@transaction.atomic
+@atomic
 def case_update_draft(
     *,
     actor: User,
@@ -111,7 +111,7 @@ def case_update_draft(
     return case
 
 
-@transaction.atomic
+@atomic
 def case_submit(*, actor: User, case: Case) -> Case:
     """Freeze the request, store its auto-evaluated checklist and start the review clock."""
     return submit_locked(actor=actor, case=_locked(case))
@@ -140,7 +140,7 @@ def submit_locked(*, actor: User, case: Case) -> Case:
     return case
 
 
-@transaction.atomic
+@atomic
 def case_answer_rfi(
     *,
     actor: User,
@@ -197,7 +197,7 @@ def _resume_clock(case: Case, now: Any) -> list[str]:
     return ["due_at", "clock_paused_at"]
 
 
-@transaction.atomic
+@atomic
 def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     case = _locked(case)
     _require_clinic(actor, case.organization_id)
@@ -211,7 +211,7 @@ def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     return case
 
 
-@transaction.atomic
+@atomic
 def case_revise(*, actor: User, case: Case, submit: bool = False, **fields: Any) -> Case:
     """Save a draft's changes and, if asked, submit it: both happen or neither does."""
     case = case_update_draft(actor=actor, case=case, **fields)

@@ -4,14 +4,14 @@ two member keys count against each other."""
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
 from accounts.models import User
 
 from ..models import Case, IdentityRuling
 from ..selectors import possible_same_persons
 from ..workflow import Action
-from .base import _locked, record_event
+from .base import _locked, atomic, record_event
 from .errors import ServiceError
 from .evaluation import reevaluate
 from .review import _reviewer_move
@@ -41,7 +41,7 @@ def lock_member_keys(keys: list[str]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"member:{key}"])
 
 
-@transaction.atomic
+@atomic
 def identity_rule(
     *, actor: User, case: Case, other_member_key: str, ruling: str, reason: str
 ) -> IdentityRuling:

@@ -14,6 +14,7 @@ from accounts.models import Role, User
 
 from ..members import member_key, name_key
 from ..models import Patient, Sex
+from .base import atomic
 from .errors import NotAllowed, ServiceError
 
 NEW_PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "sex_assigned_at_birth")
@@ -64,7 +65,7 @@ def patient_of_clinic(organization_id: int, key: str) -> Patient | None:
     return Patient.objects.filter(organization_id=organization_id, member_key=key).first()
 
 
-@transaction.atomic
+@atomic
 def patient_create(*, actor: User, **fields: Any) -> Patient:
     """Add a patient; refused if the clinic has this member under any spelling of the ID."""
     organization_id = require_clinic_staff(actor)

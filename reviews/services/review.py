@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import REVIEWER_ROLES, Role, User
@@ -24,6 +23,7 @@ from .base import (
     _locked,
     _move,
     _require_reviewer,
+    atomic,
     record_event,
 )
 from .errors import ServiceError
@@ -76,12 +76,12 @@ def _reassign(
     return case
 
 
-@transaction.atomic
+@atomic
 def case_claim(*, actor: User, case: Case, reason: str = "") -> Case:
     return _reassign(_locked(case), actor, Action.CLAIM, actor, reason)
 
 
-@transaction.atomic
+@atomic
 def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") -> Case:
     case = _locked(case)
     _require_reviewer(actor)
@@ -94,12 +94,12 @@ def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") ->
     return _reassign(case, actor, Action.ASSIGN, reviewer, reason)
 
 
-@transaction.atomic
+@atomic
 def case_release(*, actor: User, case: Case, reason: str = "") -> Case:
     return _reassign(_locked(case), actor, Action.RELEASE, None, reason)
 
 
-@transaction.atomic
+@atomic
 def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -> Case:
     """Ask the clinic for information; the clock pauses if the policy setting says so."""
     case = _locked(case)
@@ -134,7 +134,7 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
     return case
 
 
-@transaction.atomic
+@atomic
 def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.ESCALATE)
@@ -149,7 +149,7 @@ def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
     return case
 
 
-@transaction.atomic
+@atomic
 def checklist_override(
     *, actor: User, case: Case, criterion_id: str, status: str, reason: str
 ) -> ChecklistOverride:
