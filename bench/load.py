@@ -26,6 +26,7 @@ import time
 from collections import defaultdict
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,7 @@ def clinic_user(port: int, token: str, clinic: int, n: int, deadline: float, sta
     from tests.factories import approvable_facts
 
     api = Http(port, stats, {"Authorization": f"Token {token}", "Accept": "application/json"})
+    planned = (date.today() + timedelta(days=30)).isoformat()
     i = 0
     while time.monotonic() < deadline:
         i += 1
@@ -98,6 +100,11 @@ def clinic_user(port: int, token: str, clinic: int, n: int, deadline: float, sta
                 "sex_assigned_at_birth": "male",
             },
             "facts": facts,
+            # What an approval needs (issue 16): the dose is worked out from the weight.
+            "body_weight_kg": "78.5",
+            "planned_infusion_date": planned,
+            "prescriber_name": "Dr. Load Test",
+            "prescriber_npi": "1234567893",
             "urgency": "expedited" if i % 5 == 0 else "standard",
             "expedite_reason": "Bleeding despite prophylaxis" if i % 5 == 0 else "",
         }

@@ -6,14 +6,12 @@ its audit row, with the text, is the record beside the append-only note itself.
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from accounts.models import User
 from audit.log import record as audit_record
 
 from ..models import INTERNAL_NOTE_MAX_LENGTH, Case, InternalNote
 from ..workflow import check_internal_note
-from .base import _locked
+from .base import _locked, atomic
 from .errors import ServiceError
 
 
@@ -33,7 +31,7 @@ def _clean_body(body: object) -> str:
     return text
 
 
-@transaction.atomic
+@atomic
 def note_add(*, actor: User, case: Case, body: str) -> InternalNote:
     """Add an internal note to a case the payer can see, in any status after the submit."""
     case = _locked(case)
