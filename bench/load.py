@@ -269,7 +269,12 @@ def main() -> int:
     parser.add_argument("--clinics", type=int, default=5)
     parser.add_argument("--clinic-users", type=int, default=25)
     parser.add_argument("--reviewers", type=int, default=25)
+    parser.add_argument(
+        "--tree", type=Path, default=ROOT, help="run the servers from this checkout (compare.py)"
+    )
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
     args = parser.parse_args()
+    tree = args.tree.resolve()
     base = Path(tempfile.mkdtemp(prefix="pa-load-"))
     with ExitStack() as stack:
         env = {**os.environ, "PRIVATE_MEDIA_ROOT": str(base / "documents"), "LOG_LEVEL": "WARNING"}
@@ -279,7 +284,9 @@ def main() -> int:
         os.environ.pop("REDIS_URL", None)
         env.update(devstack.start_services(stack, base, persist=False))
         os.environ.update(env)
-        devstack.manage(devstack.as_owner(env), "migrate", "--noinput", "-v", "0")
+        owner = devstack.as_owner(env)
+        migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
+        subprocess.run(migrate, cwd=tree, env=owner, check=True)
         import django
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pa_portal.settings")
@@ -295,7 +302,7 @@ def main() -> int:
         }  # fmt: skip
         pids: dict[str, set[int]] = {}
         for name, command in servers.items():
-            proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+            proc = subprocess.Popen(command, cwd=tree, env=env, start_new_session=True)
             stack.callback(devstack.stop_process, name, proc, 30)
             pids[name] = {proc.pid}
         devstack.wait_for(lambda: devstack.http_ok(f"http://127.0.0.1:{port}/healthz"), "gunicorn")
@@ -328,8 +335,19 @@ def main() -> int:
             meter.take()
         elapsed = time.monotonic() - started
         sent = sum(stats.statuses[name][302] for name in ("approve", "deny"))
-        print(report(stats, elapsed, check_integrity(decisions_sent=sent)))
-        print(cpu_report(meter.seconds(), elapsed, sum(map(len, stats.latencies.values()))))
+        counts = check_integrity(decisions_sent=sent)
+        requests = sum(map(len, stats.latencies.values()))
+        print(report(stats, elapsed, counts))
+        print(cpu_report(meter.seconds(), elapsed, requests))
+        if args.json:
+            figures: dict[str, object] = {"requests per second": requests / elapsed}
+            for name, values in stats.latencies.items():
+                figures[f"{name} per second"] = len(values) / elapsed
+            for group, used in meter.seconds().items():
+                figures[f"CPU ms per request, {group}"] = used * 1000 / max(1, requests)
+            figures["CPU ms per request, all"] = sum(meter.seconds().values()) * 1000 / requests
+            figures["integrity"] = [f"{k}: {v}" for k, v in counts.items()]
+            print(json.dumps(figures))
     return 0
 
 

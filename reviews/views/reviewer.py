@@ -72,7 +72,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         filters = form.cleaned_data
     cases = selectors.reviewer_queue(_user(request), filters)
     page = Paginator(cases, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.page_rows(page.object_list)
+    page.object_list = selectors.page_rows(page.object_list)  # type: ignore[arg-type]
     current = filters.get("sort") or "due"
     context = {
         "form": form,
