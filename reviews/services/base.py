@@ -69,7 +69,12 @@ def record_event(
 
 def _locked(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().get(pk=pk)
+    # FOR NO KEY UPDATE: writers of the case still queue on it, but a row that merely points at
+    # the case (an audit row, an event, a note) may be inserted meanwhile; its foreign key check
+    # takes KEY SHARE, which plain FOR UPDATE blocks. Blocked there while holding the audit
+    # chain's lock, a page view's audit row deadlocked with a service waiting for that lock
+    # (the load test, issue 20). Nothing here changes a case's key.
+    return Case.objects.select_for_update(no_key=True).get(pk=pk)
 
 
 def _require_clinic(actor: User, organization_id: int) -> None:

@@ -14,6 +14,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Role, User
+from audit.models import AuditLog
 from reviews import services
 from reviews.models import Authorization, Case, CaseEvent, Decision, Status
 from reviews.workflow import TransitionError
@@ -204,3 +205,36 @@ def _authorization(case: Case, key: str, number: str) -> Authorization:
         valid_to=date(2026, 12, 31),
         policy_id=case.policy_id,
     )
+
+
+def test_it_lets_a_page_view_be_audited_while_a_service_holds_the_case(
+    riverside: User, pharmacist: User
+) -> None:
+    """A service holds the case row until its commit and writes its audit rows last; an audit
+    row that points at the case (a reviewer opening its page) must not wait for that commit,
+    or it waits holding the audit chain's lock that the service then needs: a deadlock."""
+    from audit.log import record
+    from reviews.services.base import _locked, atomic
+
+    case = make_case(riverside, claim_by=pharmacist)
+    viewed = threading.Event()
+
+    def view() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")
+        record(action="case.view", actor=pharmacist, case=case)
+        viewed.set()
+
+    @atomic
+    def service() -> bool:
+        _locked(case)
+        record(action="case.probe", actor=pharmacist, case=case)  # written at the end
+        viewer = threading.Thread(target=lambda: (view(), connection.close()))
+        viewer.start()
+        seen = viewed.wait(timeout=10)
+        viewer.join(timeout=10)
+        return seen
+
+    assert service(), "the page view's audit row waited for the service's commit"
+    assert AuditLog.objects.filter(case=case, action="case.view").count() == 1
+    assert AuditLog.objects.filter(case=case, action="case.probe").count() == 1
