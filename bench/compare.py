@@ -62,7 +62,9 @@ def run_worker(tree: Path, what: str, **options: Any) -> dict[str, Any]:
     """bench/compare_worker.py of this tree, importing the portal from `tree`."""
     command = [sys.executable, str(ROOT / "bench" / "compare_worker.py"), str(tree), what]
     command.append(json.dumps(options))
-    done = subprocess.run(command, cwd=tree, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=tree, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} in {tree} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -70,7 +72,9 @@ def run_load(tree: Path, seconds: float) -> dict[str, Any]:
     command = [sys.executable, str(ROOT / "bench" / "load.py"), "--seconds", str(seconds)]
     command += ["--tree", str(tree), "--json"]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"load test of {tree} failed:\n{(done.stdout + done.stderr)[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
