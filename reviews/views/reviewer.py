@@ -15,12 +15,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import REVIEWER_ROLES, User
 from accounts.permissions import role_required
 from audit.log import record as audit_record
-from criteria.registry import POLICIES
+from criteria.policy import NoPolicyInForce
+from criteria.registry import POLICIES, policy_for
 
 from .. import labels, selectors, services
 from ..forms_reviewer import (
@@ -118,6 +120,18 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the case page ----------------------------------------------------------------------------
 
 
+def _fact_sections(case: Case) -> Any:
+    """The facts under the sections of the policy the case was evaluated under; a request
+    withdrawn before it was ever submitted has none (policy_id ""): the one in force today."""
+    policy = POLICIES.get(case.policy_id)
+    if policy is None:
+        try:
+            policy = policy_for(timezone.localdate())
+        except NoPolicyInForce:
+            return labels.fact_sections(case.facts, ())
+    return labels.fact_sections(case.facts, policy.criteria)
+
+
 @require_GET
 @role_required(*REVIEWERS)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -141,7 +155,7 @@ def _render_case(
     context = {
         "case": case,
         "record": record,
-        "fact_sections": labels.fact_sections(case.facts, POLICIES[case.policy_id].criteria),
+        "fact_sections": _fact_sections(case),
         "checklist": case.checklist,
         "overrides": overrides,
         "documents_by_criterion": documents_by_criterion(case, viewer=True),

@@ -176,3 +176,17 @@ def test_it_links_the_letter_once_the_worker_has_made_it(riverside: User, pharma
 
     assert f'hx-get="{status_url}"' in before and f'href="{letter_url}"' not in before
     assert f'href="{letter_url}"' in after and "hx-get" not in after
+
+
+def test_it_shows_a_request_withdrawn_before_it_was_submitted(
+    riverside: User, pharmacist: User
+) -> None:
+    """It was never evaluated (no policy, no checklist): its facts still show, under the
+    sections of the policy in force today (a 500 before: the bench's case pages found it)."""
+    draft = make_case(riverside, submit=False)
+    services.case_withdraw(actor=riverside, case=draft, reason="Sent by mistake")
+    draft.refresh_from_db()
+    assert draft.policy_id == ""
+    response = page_of(pharmacist, draft)
+    assert response.status_code == 200
+    assert draft.reference in response.content.decode()
