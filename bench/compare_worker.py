@@ -109,7 +109,16 @@ def pages(iterations: int) -> dict[str, float]:
     case_admin = admin_site._registry[Case]
     case_admin.list_per_page = 25  # type: ignore[misc]  # the queue's page size, this process only
     due = str(list(case_admin.list_display).index("due_at"))
-    everyone = Case.objects.exclude(status=Status.DRAFT).order_by("pk").values_list("pk", flat=True)
+    # The generated cases only (the API adds more each round: the sample must not move), and
+    # none withdrawn before it was submitted: the version before 2cd3878's successor answered
+    # 500 for those (no policy to group their facts by), which is a bug, not a speed.
+    everyone = (
+        Case.objects.exclude(status=Status.DRAFT)
+        .exclude(policy_id="")
+        .filter(pk__lte=100_000)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     cases = list(everyone)[:: max(1, everyone.count() // 200)][:200]
     busiest = Organization.objects.annotate(n=Count("cases")).order_by("-n")[:10]
     clinics = [
