@@ -38,6 +38,7 @@ from pa_portal.devstack import log  # noqa: E402
 
 WORKTREES = stack.LOCAL / "compare"
 OUT = ROOT / "bench" / "compare.md"
+SAVED = stack.LOCAL / "compare" / "results.json"  # each round as it ends (--resume)
 
 
 def checkout(revision: str) -> Path:
@@ -75,7 +76,8 @@ def run_load(tree: Path, seconds: float) -> dict[str, Any]:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"load test of {tree} failed:\n{(done.stdout + done.stderr)[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    # load.py ends with its figures as one JSON line, before its servers' stop messages.
+    return dict(json.loads(next(x for x in reversed(done.stdout.splitlines()) if x[:1] == "{")))
 
 
 def main(argv: list[str]) -> int:
@@ -88,9 +90,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--load-seconds", type=float, default=40)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--skip", action="append", default=[], help="pages, api or load")
+    parser.add_argument("--resume", action="store_true", help="keep the rounds already measured")
     args = parser.parse_args(argv)
     trees = {"before": checkout(args.before), "after": checkout(args.after) if args.after else ROOT}
     results: dict[str, dict[str, list[dict[str, Any]]]] = {n: {} for n in trees}
+    if args.resume and SAVED.exists():  # the rounds a stopped run had finished
+        results = json.loads(SAVED.read_text())
     started, load_before = time.monotonic(), os.getloadavg()[0]
     with ExitStack() as servers:
         pg = stack.start(servers)
@@ -105,14 +110,14 @@ def main(argv: list[str]) -> int:
             order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
             for name in order:
                 tree = trees[name]
-                if "pages" not in args.skip:
+                if "pages" not in args.skip and _todo(results, name, "pages", round_):
                     log(f"round {round_ + 1}: pages, {name}")
                     page = run_worker(tree, "pages", iterations=args.iterations)
-                    results[name].setdefault("pages", []).append(page)
-                if "api" not in args.skip:
+                    _keep(results, name, "pages", page)
+                if "api" not in args.skip and _todo(results, name, "api", round_):
                     log(f"round {round_ + 1}: API through gunicorn, {name}")
                     api = run_worker(tree, "api", seconds=args.api_seconds)
-                    results[name].setdefault("api", []).append(api)
+                    _keep(results, name, "api", api)
         stack.drop_working_copy(pg)
     if "load" not in args.skip:
         for round_ in range(args.rounds):
@@ -125,6 +130,15 @@ def main(argv: list[str]) -> int:
     OUT.write_text(text)
     print(text)
     return 0
+
+
+def _todo(results: dict[str, Any], name: str, section: str, round_: int) -> bool:
+    return len(results[name].get(section, [])) <= round_
+
+
+def _keep(results: dict[str, Any], name: str, section: str, figures: dict[str, Any]) -> None:
+    results[name].setdefault(section, []).append(figures)
+    SAVED.write_text(json.dumps(results, indent=1))
 
 
 def _median(rounds: list[dict[str, Any]], key: str) -> float:
