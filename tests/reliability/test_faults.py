@@ -99,9 +99,11 @@ def test_it_runs_a_task_again_after_its_worker_is_killed_and_keeps_one_result(
         wait_until(lambda: bool(Decision.objects.get(pk=decision.pk).letter), "the letter", 60)
     finally:
         stop_worker(worker)
-    # The outbox messages still go out (the letter's and the decision's e-mail to the clinic);
-    # the letter task sees the letter and does nothing.
-    assert relay_pending() == 2
+    # The outbox messages still go out (the letter's and the decision's e-mail to the clinic,
+    # and the "letter ready" e-mail unless the worker's own commit sent it already: which, on a
+    # busy machine, it sometimes has not); the letter task sees the letter and does nothing.
+    assert relay_pending() >= 2
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
     assert case.events.filter(action="letter_generated").count() == 1
 
 

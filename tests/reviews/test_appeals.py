@@ -158,7 +158,9 @@ def test_it_refuses_the_original_denier_in_postgresql_too(
 
 def test_it_refuses_an_appeal_after_the_deadline(riverside: User, director: User) -> None:
     original = denied_by(riverside, director)
-    Decision.objects.filter(case=original).update(created_at=timezone.now() - timedelta(days=181))
+    # Two days past the window (180 days): one day past fails an hour a night, when UTC is past
+    # midnight but the portal's time zone is not, across a daylight-saving change.
+    Decision.objects.filter(case=original).update(created_at=timezone.now() - timedelta(days=182))
 
     with pytest.raises(services.ServiceError, match=r"appeal deadline .* has passed"):
         appeal(riverside, original)

@@ -220,16 +220,19 @@ def test_it_lets_a_page_view_be_audited_while_a_service_holds_the_case(
     viewed = threading.Event()
 
     def view() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '5s'")
-        record(action="case.view", actor=pharmacist, case=case)
-        viewed.set()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '5s'")
+            record(action="case.view", actor=pharmacist, case=case)
+            viewed.set()
+        finally:
+            connection.close()  # this thread's own connection
 
     @atomic
     def service() -> bool:
         _locked(case)
         record(action="case.probe", actor=pharmacist, case=case)  # written at the end
-        viewer = threading.Thread(target=lambda: (view(), connection.close()))
+        viewer = threading.Thread(target=view)
         viewer.start()
         seen = viewed.wait(timeout=10)
         viewer.join(timeout=10)
