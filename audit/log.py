@@ -112,11 +112,11 @@ def deferred() -> Iterator[None]:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit.log.deferred() needs a transaction around it")
-    token = _deferred.set((len(connection.atomic_blocks), []))
+    pending: list[AuditLog] = []
+    token = _deferred.set((len(connection.atomic_blocks), pending))
     try:
         yield
-        waiting = _deferred.get()
-        if waiting is not None and waiting[1]:
-            AuditLog.objects.bulk_create(waiting[1])
+        if pending:
+            AuditLog.objects.bulk_create(pending)
     finally:
         _deferred.reset(token)

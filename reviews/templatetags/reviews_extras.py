@@ -135,6 +135,12 @@ def _help_text(field: BoundField) -> SafeString:
     )
 
 
+def escape_text(value: Any) -> str:
+    """Django's escape() without its lazy-string wrapper: html.escape, the same five characters,
+    for markup built in Python on a hot path (the filters here, the queue's rows)."""
+    return escape(str(value))
+
+
 def _options(field: BoundField) -> SafeString:
     value = field.value()
     current = "" if value is None else str(value)
@@ -142,8 +148,8 @@ def _options(field: BoundField) -> SafeString:
     # lazy-string checks (the same escaping: & < > " ').
     return mark_safe(  # noqa: S308
         "".join(
-            f'<option value="{escape(str(choice))}"{" selected" if str(choice) == current else ""}>'
-            f"{escape(str(label))}</option>"
+            f'<option value="{escape_text(choice)}"{" selected" if str(choice) == current else ""}>'
+            f"{escape_text(label)}</option>"
             for choice, label in field.field.choices  # type: ignore[attr-defined]
         )
     )

@@ -10,7 +10,6 @@ renders both for the same cases and compares the HTML.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from reviews.templatetags.reviews_extras import (
     DUE_CLASSES,
     case_status_color,
     claimable_by,
+    escape_text,
     recommendation_color,
 )
 
@@ -63,7 +63,7 @@ def queue_row(context: template.Context, case: Any, error: str = "") -> SafeStri
     state = selectors.due_state(case)
     case_url = urls.case.format(case.pk)
     patient = case.patient
-    reference = _esc(case.reference)
+    reference = escape_text(case.reference)
     # f-strings and html.escape rather than format_html: format_html runs every argument through
     # conditional_escape's lazy-string checks, ~20 of them a row. Every value that did not come
     # from this module is escaped here, once.
@@ -71,15 +71,15 @@ def queue_row(context: template.Context, case: Any, error: str = "") -> SafeStri
         f'<tr id="case-row-{case.pk}" class="{DUE_CLASSES.get(state, "")}" '
         f'data-testid="queue-row" data-reference="{reference}" data-due="{state}">'
         f'<td data-label="Case"><a href="{case_url}" hx-boost="false">{reference}</a></td>'
-        f'<td data-label="Patient">{_esc(patient.last_name)}, {_esc(patient.first_name)}'
-        f'<div class="small text-body-secondary">{_esc(case.member_id)}</div></td>'
-        f'<td class="d-none d-md-table-cell">{_esc(case.organization.name)}</td>'
+        f'<td data-label="Patient">{escape_text(patient.last_name)}, {escape_text(patient.first_name)}'
+        f'<div class="small text-body-secondary">{escape_text(case.member_id)}</div></td>'
+        f'<td class="d-none d-md-table-cell">{escape_text(case.organization.name)}</td>'
         f'<td data-label="Urgency">{URGENCY_BADGES[case.urgency == "expedited"]}</td>'
         f'<td data-label="Status"><span class="badge text-bg-{case_status_color(case.status)}">'
-        f"{_esc(case.get_status_display())}</span></td>"
+        f"{escape_text(case.get_status_display())}</span></td>"
         f'<td class="d-none d-lg-table-cell"><span class="badge text-bg-'
         f'{recommendation_color(case.recommendation)}">'
-        f"{_esc(title(case.recommendation or '—'))}</span></td>"
+        f"{escape_text(title(case.recommendation or '—'))}</span></td>"
         f'<td class="d-none d-lg-table-cell">{_holder(case, user)}</td>'
         f'<td data-label="Due">{_due(getattr(case, "effective_due", None), state)}</td>'
         f'<td class="text-md-end">{_error(error)}{_action(context, case, user, case_url, urls)}'
@@ -87,15 +87,10 @@ def queue_row(context: template.Context, case: Any, error: str = "") -> SafeStri
     )
 
 
-def _esc(value: Any) -> str:
-    """Django's escape() without its lazy-string wrapper (the same five characters)."""
-    return html.escape(str(value), quote=True)
-
-
 def _holder(case: Any, user: Any) -> str:
     if not case.assigned_to_id:
         return '<span class="text-body-secondary">Unassigned</span>'
-    return "You" if case.assigned_to_id == user.pk else _esc(case.assigned_to.display_name)
+    return "You" if case.assigned_to_id == user.pk else escape_text(case.assigned_to.display_name)
 
 
 def _due(due: datetime | None, state: str) -> str:
@@ -105,7 +100,7 @@ def _due(due: datetime | None, state: str) -> str:
     # Django's date filter "M j, H:i T" and "c", spelled out (it parses the format every call).
     shown = f"{MONTHS_3[local.month].title()} {local.day}, {local:%H:%M} {local.tzname()}"
     return (
-        f'<time datetime="{local.isoformat()}">{_esc(shown)}</time>'
+        f'<time datetime="{local.isoformat()}">{escape_text(shown)}</time>'
         f'<div class="small">{DUE_NOTES.get(state, "")}</div>'
     )
 
@@ -113,15 +108,13 @@ def _due(due: datetime | None, state: str) -> str:
 def _error(error: str) -> str:
     if not error:
         return ""
-    return (
-        f'<div class="small text-danger" role="alert" data-testid="row-error">{_esc(error)}</div>'
-    )
+    return f'<div class="small text-danger" role="alert" data-testid="row-error">{escape_text(error)}</div>'
 
 
 def _action(context: template.Context, case: Any, user: Any, case_url: str, urls: _Urls) -> str:
     if claimable_by(case, user):
         claim_url = urls.claim.format(case.pk)
-        token = _esc(context.get("csrf_token", ""))
+        token = escape_text(context.get("csrf_token", ""))
         return (
             f'<form method="post" action="{claim_url}" hx-post="{claim_url}" '
             f'hx-target="#case-row-{case.pk}" hx-swap="outerHTML" hx-push-url="false">'
