@@ -335,3 +335,29 @@ def test_it_says_the_quantity_follows_the_weight_for_an_approval_made_before_wei
     text = pdf_text(render_letter_pdf(decision))
 
     assert "the member's weight was not on file" in text
+
+
+def test_it_fetches_nothing_from_outside_for_a_letter(
+    riverside: User, pharmacist: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A letter is made from its template alone (issue 20: WeasyPrint's default fetcher also
+    loaded the system's certificates for every letter): the letter asks for nothing, and
+    markup that did would get nothing."""
+    from weasyprint import HTML
+
+    from reviews.letters import _no_fetching
+
+    case, decision = _denied(riverside, pharmacist)
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        assert case.reference in pdf_text(render_letter_pdf(decision))
+    assert not [r for r in caplog.records if r.name == "weasyprint"], caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf = HTML(
+            string='<p>x</p><img src="http://127.0.0.1:9/tracker.png">'
+            '<link rel="stylesheet" href="file:///etc/passwd">',
+            url_fetcher=_no_fetching(),
+        ).write_pdf()
+    assert pdf is not None and pdf.startswith(b"%PDF")
+    refused = [r for r in caplog.records if "loads nothing from outside" in r.getMessage()]
+    assert len(refused) == 2, caplog.text
