@@ -47,7 +47,43 @@ def record_event(
     reason: str = "",
     detail: Mapping[str, Any] | None = None,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
+    event = _event(case, actor, action, from_status, to_status, reason, detail)
+    event.save(force_insert=True)
+    _audit_event(event, actor)
+    return event
+
+
+def record_events(case: Case, actor: User | None, *moves: Mapping[str, Any]) -> list[CaseEvent]:
+    """record_event() for several moves of one service, in one INSERT, in the order given; each
+    move is record_event()'s keyword arguments, with its action."""
+    events = [
+        _event(
+            case,
+            actor,
+            move["action"],
+            move.get("from_status", ""),
+            move.get("to_status", ""),
+            move.get("reason", ""),
+            move.get("detail"),
+        )
+        for move in moves
+    ]
+    CaseEvent.objects.bulk_create(events)
+    for event in events:
+        _audit_event(event, actor)
+    return events
+
+
+def _event(
+    case: Case,
+    actor: User | None,
+    action: str,
+    from_status: str,
+    to_status: str,
+    reason: str,
+    detail: Mapping[str, Any] | None,
+) -> CaseEvent:
+    return CaseEvent(
         case=case,
         actor=actor,
         actor_role=actor.role if actor else "system",
@@ -57,14 +93,21 @@ def record_event(
         reason=reason,
         detail=dict(detail or {}),
     )
+
+
+def _audit_event(event: CaseEvent, actor: User | None) -> None:
     # The same transaction writes the audit row: both exist or neither does.
     audit_record(
-        action=f"case.{action}",
+        action=f"case.{event.action}",
         actor=actor,
-        case=case,
-        detail={"from": from_status, "to": to_status, "reason": reason, **event.detail},
+        case=event.case,
+        detail={
+            "from": event.from_status,
+            "to": event.to_status,
+            "reason": event.reason,
+            **event.detail,
+        },
     )
-    return event
 
 
 def _locked(case: Case | int) -> Case:

@@ -26,6 +26,7 @@ from .base import (
     _require_clinic,
     atomic,
     record_event,
+    record_events,
 )
 from .errors import ServiceError
 from .evaluation import (
@@ -44,22 +45,48 @@ def case_create(*, actor: User, patient: Patient, **fields: Any) -> Case:
     return create_draft(actor=actor, patient=patient, **fields)
 
 
-def create_draft(
-    *,
+def create_draft(*, actor: User, patient: Patient, **fields: Any) -> Case:
+    """case_create() inside a transaction the caller holds (the intake's), without a savepoint
+    of its own; fields as _new_draft() takes them."""
+    case = _new_draft(actor, patient, **fields)
+    case.save(force_insert=True)
+    record_event(case, actor, Action.CREATE, to_status=Status.DRAFT)
+    return case
+
+
+def create_submitted(*, actor: User, patient: Patient, **fields: Any) -> Case:
+    """create_draft() then submit_locked(), with the case written once: the same checks, fields,
+    events (created, then submit) and audit rows as the two steps, but one INSERT of the case
+    already submitted and one of both events, instead of an INSERT, an UPDATE and two events
+    (the intake's create-and-submit, issue 20). Inside a transaction the caller holds."""
+    case = _new_draft(actor, patient, **fields)
+    from_status, to_status = _move(case, actor, Action.SUBMIT)
+    _submit(case, to_status)
+    case.save(force_insert=True)
+    record_events(
+        case,
+        actor,
+        {"action": Action.CREATE, "to_status": Status.DRAFT},
+        _submit_event(from_status, to_status, case),
+    )
+    return case
+
+
+def _new_draft(
     actor: User,
     patient: Patient,
+    *,
     urgency: str = Urgency.STANDARD,
     expedite_reason: str = "",
     facts: Mapping[str, Any] | None = None,
     **details: Any,
 ) -> Case:
-    """case_create() inside a transaction the caller holds (the intake's), without a savepoint
-    of its own."""
+    """A draft request, checked and not yet saved; details other than DETAIL_FIELDS are ignored."""
     _require_clinic(actor, patient.organization_id)
     _check_urgency(urgency, expedite_reason)
     facts = dict(facts or {})
     validate_facts(facts)
-    case = Case.objects.create(
+    return Case(
         reference=_next_reference(),
         organization_id=patient.organization_id,
         patient=patient,
@@ -71,8 +98,6 @@ def create_draft(
         created_by=actor,
         **{k: v for k, v in details.items() if k in DETAIL_FIELDS},
     )
-    record_event(case, actor, Action.CREATE, to_status=Status.DRAFT)
-    return case
 
 
 def _check_urgency(urgency: str, expedite_reason: str) -> None:
@@ -119,25 +144,33 @@ def case_submit(*, actor: User, case: Case) -> Case:
 
 def submit_locked(*, actor: User, case: Case) -> Case:
     """case_submit() of a case this transaction holds: locked by the caller, or made by it and
-    so seen by no one else yet (the intake's new draft)."""
+    so seen by no one else yet."""
     _require_clinic(actor, case.organization_id)
     from_status, to_status = _move(case, actor, Action.SUBMIT)
+    fields = _submit(case, to_status)
+    case.save(update_fields=[*fields, "updated_at"])
+    record_event(case, actor, **_submit_event(from_status, to_status, case))
+    return case
+
+
+def _submit(case: Case, to_status: str) -> list[str]:
+    """Freeze the request: its checklist, status and review clock; the fields set."""
     now = timezone.now()
     evaluation = evaluate_case(case, on=timezone.localdate(now))
     fields = _store_evaluation(case, evaluation)
     case.status = to_status
     case.submitted_at = now
     case.due_at = now + timedelta(hours=_clock_hours(case.urgency))
-    case.save(update_fields=[*fields, "status", "submitted_at", "due_at", "updated_at"])
-    record_event(
-        case,
-        actor,
-        Action.SUBMIT,
-        from_status=from_status,
-        to_status=to_status,
-        detail={"policy_id": case.policy_id, "recommendation": case.recommendation},
-    )
-    return case
+    return [*fields, "status", "submitted_at", "due_at"]
+
+
+def _submit_event(from_status: str, to_status: str, case: Case) -> dict[str, Any]:
+    return {
+        "action": Action.SUBMIT,
+        "from_status": from_status,
+        "to_status": to_status,
+        "detail": {"policy_id": case.policy_id, "recommendation": case.recommendation},
+    }
 
 
 @atomic

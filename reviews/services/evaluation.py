@@ -22,7 +22,7 @@ def active_approvals_for(member_key: str, *, excluding: Case | None = None) -> i
     every other member a reviewer ruled the same person on this case."""
     keys = [member_key, *(same_person_keys(excluding) if excluding is not None else ())]
     qs = Authorization.objects.filter(member_key__in=keys, state=Authorization.State.ACTIVE)
-    if excluding is not None:
+    if excluding is not None and excluding.pk is not None:  # a case not yet saved has none
         qs = qs.exclude(case=excluding)
     return qs.count()
 

@@ -22,7 +22,7 @@ from audit.log import deferred as audit_deferred
 from audit.log import record as audit_record
 
 from ..models import Case, IntakeKey, Patient, Urgency
-from .drafting import DETAIL_FIELDS, create_draft, submit_locked
+from .drafting import DETAIL_FIELDS, create_draft, create_submitted
 from .errors import NotAllowed, ServiceError
 from .patients import PatientIn, patient_resolve, require_clinic_staff
 
@@ -110,7 +110,8 @@ def intake_file(
 def _file(actor: User, patient: Patient | PatientIn, request: RequestIn) -> Case:
     if isinstance(patient, PatientIn):
         patient, _ = patient_resolve(actor=actor, data=patient)
-    case = create_draft(
+    file = create_submitted if request.submit else create_draft
+    return file(
         actor=actor,
         patient=patient,
         urgency=request.urgency,
@@ -118,8 +119,6 @@ def _file(actor: User, patient: Patient | PatientIn, request: RequestIn) -> Case
         facts=request.facts,
         **request.details,
     )
-    # The draft was made in this transaction and no one else can see it yet: no lock to take.
-    return submit_locked(actor=actor, case=case) if request.submit else case
 
 
 def known_key(organization_id: int, client_key: ClientKey) -> IntakeKey | None:

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -79,41 +80,82 @@ def patient_create(*, actor: User, **fields: Any) -> Patient:
 
 
 def _insert(actor: User, organization_id: int, data: PatientIn) -> Patient:
+    return Patient.objects.create(**_new_patient_fields(actor, organization_id, data))
+
+
+def _new_patient_fields(actor: User, organization_id: int, data: PatientIn) -> dict[str, Any]:
+    """A new patient's columns, once the request gives all that a new patient needs."""
     if missing := [name for name in NEW_PATIENT_FIELDS if not getattr(data, name)]:
         raise PatientMismatch({name: "Required for a new patient." for name in missing})
     assert data.date_of_birth is not None  # one of NEW_PATIENT_FIELDS
     if data.date_of_birth > timezone.localdate():
         raise PatientMismatch({"date_of_birth": "The date of birth is in the future."})
-    return Patient.objects.create(
-        organization_id=organization_id,
-        created_by=actor,
-        member_id=data.member_id.strip(),
-        member_key=data.key,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        name_key=name_key(data.last_name),
-        date_of_birth=data.date_of_birth,
-        sex_assigned_at_birth=data.sex_assigned_at_birth,
-        gender_identity=data.gender_identity,
-    )
+    return {
+        "organization_id": organization_id,
+        "created_by": actor,
+        "member_id": data.member_id.strip(),
+        "member_key": data.key,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "name_key": name_key(data.last_name),
+        "date_of_birth": data.date_of_birth,
+        "sex_assigned_at_birth": data.sex_assigned_at_birth,
+        "gender_identity": data.gender_identity,
+    }
 
 
 def patient_resolve(*, actor: User, data: PatientIn) -> tuple[Patient, bool]:
     """The clinic's patient for this member (its record must agree), else a new one.
 
-    Two requests racing to add one member (two doors, two clicks) leave one patient: the unique
-    key decides, and the loser reuses the winner's record. Call inside a transaction.
+    A request that could make a new patient tries that first, in one statement that leaves any
+    patient the clinic already has for the key alone (INSERT ... ON CONFLICT DO NOTHING): most
+    requests are for a new member (one infusion per lifetime), and a look-up, a savepoint and an
+    insert were three round trips for it (issue 20). Two requests racing to add one member (two
+    doors, two clicks) leave one patient: the unique key decides, and the loser reads and reuses
+    the winner's record, as a request for a known member does. Call inside a transaction.
     """
     organization_id = require_clinic_staff(actor)
-    if (existing := patient_of_clinic(organization_id, data.key)) is not None:
-        return _agreeing(existing, data), False
     try:
-        with transaction.atomic():
-            return _insert(actor, organization_id, data), True
-    except IntegrityError:
-        if (winner := patient_of_clinic(organization_id, data.key)) is None:
+        fields = _new_patient_fields(actor, organization_id, data)
+    except PatientMismatch:
+        # Not enough for a new patient: a known one, or the same refusal as before.
+        if (existing := patient_of_clinic(organization_id, data.key)) is None:
             raise
-        return _agreeing(winner, data), False
+        return _agreeing(existing, data), False
+    if (patient := _insert_unless_known(Patient(**fields))) is not None:
+        return patient, True
+    known = patient_of_clinic(organization_id, data.key)
+    assert known is not None  # the conflict was on this row, which no one deletes (PROTECT)
+    return _agreeing(known, data), False
+
+
+def _insert_unless_known(patient: Patient) -> Patient | None:
+    """INSERT the patient unless the clinic has its member key already; None if it had."""
+    columns, sql = _insert_unless_known_sql()
+    values = [f.get_db_prep_save(f.pre_save(patient, True), connection) for f in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    patient.pk = row[0]
+    patient._state.adding = False
+    patient._state.db = connection.alias
+    return patient
+
+
+@functools.cache
+def _insert_unless_known_sql() -> tuple[list[Any], str]:
+    columns = [f for f in Patient._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    # Every name comes from the model; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(str(Patient._meta.db_table))} ({names}) VALUES ({placeholders}) "  # noqa: S608
+        "ON CONFLICT (organization_id, member_key) DO NOTHING RETURNING id"
+    )
+    return columns, sql
 
 
 def _agreeing(patient: Patient, data: PatientIn) -> Patient:

@@ -33,7 +33,7 @@ CLINIC_LIST = 9
 AUDIT_LOG = 11
 AUDIT_LOG_BY_CLINIC = 12
 METRICS = 12
-API_SUBMIT = 20  # issue 14: the one intake path (36 before it)
+API_SUBMIT = 12  # issue 14: the one intake path (36 before it); issue 20: 19 -> 12
 API_LIST = 3
 ADMIN_CHANGELIST = 11
 

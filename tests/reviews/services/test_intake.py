@@ -285,3 +285,68 @@ def test_the_api_takes_a_member_id_typed_with_separators_beyond_thirty_character
     )
     assert response.status_code == 201, response.content
     assert Case.objects.get().member_key == "FEP2001010177"
+
+
+# --- create and submit in one write (issue 20) -----------------------------------------------
+
+
+def _as_filed(case: Case) -> dict[str, Any]:
+    """What a filed request leaves behind, without what differs between any two requests."""
+    case.refresh_from_db()
+    assert case.due_at is not None and case.submitted_at is not None
+    events = list(case.events.order_by("id"))
+    audit = AuditLog.objects.filter(case=case, action__startswith="case.").order_by("id")
+    return {
+        "status": case.status,
+        "checklist": {k: v for k, v in case.checklist.items() if k != "evaluated_on"},
+        "policy_id": case.policy_id,
+        "recommendation": case.recommendation,
+        "clock": case.due_at - case.submitted_at,
+        "details": [getattr(case, name) for name in ("urgency", "facts", "body_weight_kg")],
+        "events": [(e.action, e.from_status, e.to_status, e.actor_role, e.detail) for e in events],
+        "audit": [(a.action, a.actor_username, a.detail) for a in audit],
+        "events in order": [e.created_at for e in events] == sorted(e.created_at for e in events),
+    }
+
+
+@pytest.mark.parametrize("urgency", ["standard", "expedited"])
+def test_a_create_and_submit_leaves_what_the_two_steps_leave(riverside: User, urgency: str) -> None:
+    """The intake writes a new request once, already submitted (issue 20); the case, its events
+    and its audit rows are those of a draft created and then submitted."""
+    reason = "Bleeding on prophylaxis" if urgency == "expedited" else ""
+    two_steps = make_case(riverside, patient=make_patient(riverside), urgency=urgency)
+    details = {
+        name: getattr(two_steps, name)
+        for name in ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
+    }
+    filed = services.intake_file(
+        actor=riverside,
+        patient=make_patient(riverside),
+        request=services.RequestIn(
+            facts=approvable_facts(), urgency=urgency, expedite_reason=reason, details=details
+        ),
+    ).case
+    assert filed.status == two_steps.status == "submitted"
+    assert _as_filed(filed) == _as_filed(two_steps)
+
+
+def test_a_new_patient_and_a_known_one_resolve_as_before(riverside: User, lakeside: User) -> None:
+    """patient_resolve() adds a new member in one statement; a known member is read and checked,
+    at this clinic only."""
+    data = services.PatientIn(**{**_patient_fields("fep-77"), "date_of_birth": date(1990, 3, 1)})
+    first, created = services.patient_resolve(actor=riverside, data=data)
+    assert created and first.pk is not None
+    assert Patient.objects.get(pk=first.pk).member_key == "FEP77"
+    again, created = services.patient_resolve(
+        actor=riverside, data=services.PatientIn(member_id="FEP 77")
+    )
+    assert (again.pk, created) == (first.pk, False)
+    other, created = services.patient_resolve(actor=lakeside, data=data)
+    assert created and other.pk != first.pk
+    with pytest.raises(services.PatientMismatch) as refused:
+        services.patient_resolve(
+            actor=riverside,
+            data=services.PatientIn(member_id="FEP-77", date_of_birth=date(1991, 1, 1)),
+        )
+    assert set(refused.value.errors) == {"date_of_birth"}
+    assert Patient.objects.filter(member_key="FEP77").count() == 2
