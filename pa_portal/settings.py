@@ -55,7 +55,6 @@ def database_from_url(url: str) -> dict[str, object]:
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "ATOMIC_REQUESTS": False,
-        "OPTIONS": {"server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", default=True)},
     }
 
 
