@@ -1,15 +1,23 @@
 """The payer's operating rules in force: the administrators' PolicySetting over the env defaults.
 
 Services call current_policy_settings() at the moment they need a rule, so a change made in the
-admin applies to the next action without a restart.
+admin applies to the next action without a restart. Within one request (read_once(), which
+PolicySettingsPerRequest opens around each), the row is read once: a case page or an approval
+asked for it two or three times (issue 20). Saving the row forgets what was read, so the
+request that changes the rules sees the new ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models.signals import post_save
+from django.http import HttpRequest, HttpResponse
 
 from .models import PolicySetting
 
@@ -54,8 +62,49 @@ def default_policy_settings() -> PolicySettings:
     )
 
 
+# Inside read_once(): what this request has read so far (nothing, or {"rules": ...}).
+_read: ContextVar[dict[str, PolicySettings] | None] = ContextVar("policy_read", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
+class PolicySettingsPerRequest:
+    """Middleware: each request reads the rules in force at most once (read_once())."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with read_once():
+            return self.get_response(request)
+
+
+def _forget(**kwargs: Any) -> None:
+    if (memo := _read.get()) is not None:
+        memo.clear()
+
+
+post_save.connect(_forget, sender=PolicySetting, dispatch_uid="policy_settings_forget")
+
+
 def current_policy_settings() -> PolicySettings:
     """The rules in force now: each value set by an administrator, else the env default."""
+    memo = _read.get()
+    if memo is None:
+        return _from_database()
+    if "rules" not in memo:
+        memo["rules"] = _from_database()
+    return memo["rules"]
+
+
+def _from_database() -> PolicySettings:
     defaults = default_policy_settings()
     row = PolicySetting.objects.filter(pk=1).first()
     if row is None:
