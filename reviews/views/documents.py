@@ -16,6 +16,7 @@ script runs inside that viewer's own isolated extension, never in the portal's o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -141,12 +142,15 @@ def letter_download(request: HttpRequest, pk: int) -> FileResponse:
     return _attachment(decision.letter, f"{case.reference}-determination.pdf", "application/pdf")
 
 
-def documents_by_criterion(case: Case, *, viewer: bool = False) -> dict[str, list[dict[str, Any]]]:
+def documents_by_criterion(
+    case: Case, *, viewer: bool = False, documents: Iterable[Document] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """The case's documents (not those removed) grouped by the criteria they support, with their
     download links and, for a page with the document viewer, the viewer's, as
-    templates/reviews/_document_link.html expects them."""
+    templates/reviews/_document_link.html expects them. documents: the same documents, when the
+    page has read them already (selectors.case_record)."""
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for document in case.documents.all():
+    for document in case.documents.all() if documents is None else documents:
         link = {
             "url": reverse("document_download", args=[document.pk]),
             "original_name": document.original_name,

@@ -319,7 +319,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "patient": case.patient,
         "events": record.events,
         "documents": record.documents,
-        "documents_by_criterion": documents_by_criterion(case),
+        "documents_by_criterion": documents_by_criterion(case, documents=record.documents),
         "facts_summary": FactsForm(initial=initial_from_facts(case.facts)).summary(),
         "rfis": record.rfis,
         "open_rfi": next((rfi for rfi in record.rfis if rfi.answered_at is None), None),

@@ -158,7 +158,9 @@ def _render_case(
         "fact_sections": _fact_sections(case),
         "checklist": case.checklist,
         "overrides": overrides,
-        "documents_by_criterion": documents_by_criterion(case, viewer=True),
+        "documents_by_criterion": documents_by_criterion(
+            case, viewer=True, documents=record.documents
+        ),
         # Crosses clinics on purpose: payer staff only (this view's roles).
         "same_persons": selectors.possible_same_persons(case),
         "actions": actions,
