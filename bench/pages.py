@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.admin import ModelAdmin
@@ -300,12 +300,14 @@ def audit_pages() -> list[Page]:
 
 
 def submission_body(member_id: str) -> dict[str, Any]:
-    """An API create-and-submit for a new patient whose facts meet every line."""
+    """An API create-and-submit for a new patient whose facts meet every line, with what an
+    approval needs (issue 16); each member its own last name, as bench/load.py's (two members
+    of one name and birth date would be a possible same person, held for an identity ruling)."""
     return {
         "patient": {
             "member_id": member_id,
             "first_name": "Load",
-            "last_name": "Test",
+            "last_name": f"Test {member_id}",
             "date_of_birth": "1985-06-15",
             "sex_assigned_at_birth": "male",
         },
@@ -313,6 +315,7 @@ def submission_body(member_id: str) -> dict[str, Any]:
         "prescriber_name": "Dr. Bench Mark",
         "prescriber_npi": "1234567893",
         "body_weight_kg": "81.2",
+        "planned_infusion_date": (date.today() + timedelta(days=30)).isoformat(),
     }
 
 

@@ -8,6 +8,7 @@ this reuses it, or generates it when there is none of that size):
   case page     GET /review/cases/<id>/         200 cases in turn
   clinic list   GET /clinic/                    the ten busiest clinics' staff in turn
   api submit    POST /api/cases/                create and submit, Token auth, a new patient each
+  claim and approve  POST .../claim/ then .../approve/  a pharmacist on a request made beforehand
 
 Each path is warmed up, then sampled with pyinstrument (wall clock, 1 ms) over --requests
 requests. The report gives milliseconds per request by *area* (the self time of every sampled
@@ -36,6 +37,7 @@ from pa_portal.devstack import log  # noqa: E402
 
 OUT = ROOT / "bench" / "profiles"
 WARMUP = 20
+DECIDED: list[int] = []  # the cases "claim and approve" decides
 
 # (area, path fragments): the first area whose fragment is in a frame's file path owns its self
 # time. Order matters: project template tags before "project code", Django's parts before Django.
@@ -124,7 +126,7 @@ def heaviest(root: Any, limit: int) -> list[tuple[float, str]]:
     return sorted(below, reverse=True)[:limit]
 
 
-def paths() -> dict[str, Callable[[int], Any]]:
+def paths(requests: int) -> dict[str, Callable[[int], Any]]:
     import uuid
 
     from django.test import Client
@@ -157,11 +159,24 @@ def paths() -> dict[str, Callable[[int], Any]]:
             headers={"Idempotency-Key": f"prof-{run}-{i}"},
         )
 
+    decider = signed_in(User.objects.get(username="pharm02"))
+    # Requests made through the API beforehand (with what an approval needs), so the profile
+    # holds the claim and the approval only; each is checked approved afterwards (a refusal
+    # also answers 302).
+    def claim_and_approve(i: int) -> Any:
+        """The load test's reviewer: a new request claimed, then approved (two POSTs)."""
+        if not DECIDED:  # the first warm-up call
+            DECIDED.extend(submit(10**6 + n).json()["id"] for n in range(WARMUP + 2 * requests))
+        pk = DECIDED[i]
+        decider.post(f"/review/cases/{pk}/claim/")
+        return decider.post(f"/review/cases/{pk}/approve/", {"approve-reason": "Meets policy"})
+
     return {
         "queue": lambda i: reviewer.get("/review/"),
         "case page": lambda i: reviewer.get(f"/review/cases/{cases[i % len(cases)]}/"),
         "clinic list": lambda i: clinics[i % len(clinics)].get("/clinic/"),
         "api submit": submit,
+        "claim and approve": claim_and_approve,
     }
 
 
@@ -196,8 +211,16 @@ def profile(name: str, call: Callable[[int], Any], requests: int) -> dict[str, A
     }
 
 
+def _check_decided() -> None:
+    from reviews.models import Case, Status
+
+    approved = Case.objects.filter(pk__in=DECIDED, status=Status.APPROVED).count()
+    if approved != len(DECIDED):
+        raise RuntimeError(f"claim and approve: {approved} of {len(DECIDED)} cases approved")
+
+
 def _expect(name: str, response: Any) -> None:
-    if response.status_code not in (200, 201):
+    if response.status_code not in (200, 201, 302):
         raise RuntimeError(f"{name}: HTTP {response.status_code}")
 
 
@@ -238,11 +261,12 @@ def main(argv: list[str]) -> int:
         prepare(pg, argparse.Namespace(cases=args.cases, reuse=True))
         use_working_copy(pg)
         results = []
-        for name, call in paths().items():
+        for name, call in paths(args.requests).items():
             if args.only and name not in args.only:
                 continue
             results.append(profile(name, call, args.requests))
             log(f"{name}: {results[-1]['ms_per_request']:.1f} ms a request unprofiled")
+        _check_decided()
         text = report(results)
         (OUT / "summary.md").write_text(f"load average before: {os.getloadavg()[0]:.2f}\n\n{text}")
         print(text)
