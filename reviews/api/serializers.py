@@ -62,7 +62,17 @@ class FactsField(serializers.JSONField):
     pass
 
 
-class PatientInSerializer(serializers.Serializer[Any]):
+class LightCopies:
+    """Each instance's fields copied from the class's declared fields with fresh_field() rather
+    than DRF's deep copy of every one (issue 20)."""
+
+    _declared_fields: dict[str, serializers.Field[Any, Any, Any, Any]]
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {name: fresh_field(field) for name, field in self._declared_fields.items()}
+
+
+class PatientInSerializer(LightCopies, serializers.Serializer[Any]):
     """The patient by member ID: the clinic's existing record is reused, else one is created
     (then the name, date of birth and sex assigned at birth are required)."""
 
@@ -81,7 +91,7 @@ class PatientInSerializer(serializers.Serializer[Any]):
         return value
 
 
-class ApprovalDetailsSerializer(serializers.Serializer[Any]):
+class ApprovalDetailsSerializer(LightCopies, serializers.Serializer[Any]):
     """What an approval needs besides the facts (reviews.dosing.approval_gaps), checked as the
     portal's forms check them (reviews.forms_prescriber.ApprovalDetailsForm)."""
 
@@ -172,16 +182,44 @@ class DocumentInSerializer(serializers.Serializer[Any]):
 
 # DRF's ModelSerializer works out every field from the model again for each instance (the model
 # field's type, validators, choices): ~0.4 ms for a case, a tenth of an API request's CPU. Built
-# once per class here, each instance gets a copy, as DRF copies a serializer's declared fields.
+# once per class here, each instance gets its own copy of each field.
 _BUILT: dict[type, dict[str, serializers.Field[Any, Any, Any, Any]]] = {}
 
 
 class BuiltOnce:
+    """ModelSerializer mixin: the fields worked out once per class, copied with fresh_field()."""
+
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         built = _BUILT.get(type(self))
         if built is None:
             built = _BUILT[type(self)] = super().get_fields()  # type: ignore[misc]
-        return copy.deepcopy(built)
+        return {name: fresh_field(field) for name, field in built.items()}
+
+
+# Fields that hold other fields (bound to them as their parent).
+HOLDERS = (
+    serializers.BaseSerializer,
+    serializers.ListField,
+    serializers.DictField,
+    serializers.ManyRelatedField,
+)
+
+
+def fresh_field(field: serializers.Field[Any, Any, Any, Any]) -> Any:
+    """A copy of an unbound field for one serializer instance to bind.
+
+    DRF copies a field by building it again from its arguments (Field.__deepcopy__), ~10 us a
+    field and ~45 fields an API answer (issue 20). A field that holds no other field only gets
+    its own attributes when bound (Field.bind assigns field_name, parent, label, source), so a
+    shallow copy, with an attribute dictionary of its own, is a field of its own. A field that
+    holds others (a nested serializer, a list's child) still gets DRF's deep copy: its children
+    point back at their parent."""
+    if isinstance(
+        field, (serializers.BaseSerializer, serializers.ListField, serializers.DictField)
+    ):
+        return copy.deepcopy(field)
+    assert getattr(field, "parent", None) is None, "only an unbound field is copied"
+    return copy.copy(field)
 
 
 class PatientSerializer(BuiltOnce, serializers.ModelSerializer[Patient]):
