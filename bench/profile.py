@@ -160,6 +160,7 @@ def paths(requests: int) -> dict[str, Callable[[int], Any]]:
         )
 
     decider = signed_in(User.objects.get(username="pharm02"))
+
     # Requests made through the API beforehand (with what an approval needs), so the profile
     # holds the claim and the approval only; each is checked approved afterwards (a refusal
     # also answers 302).
