@@ -214,9 +214,7 @@ def fresh_field(field: serializers.Field[Any, Any, Any, Any]) -> Any:
     shallow copy, with an attribute dictionary of its own, is a field of its own. A field that
     holds others (a nested serializer, a list's child) still gets DRF's deep copy: its children
     point back at their parent."""
-    if isinstance(
-        field, (serializers.BaseSerializer, serializers.ListField, serializers.DictField)
-    ):
+    if isinstance(field, HOLDERS):
         return copy.deepcopy(field)
     assert getattr(field, "parent", None) is None, "only an unbound field is copied"
     return copy.copy(field)
