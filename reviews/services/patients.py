@@ -124,8 +124,12 @@ def patient_resolve(*, actor: User, data: PatientIn) -> tuple[Patient, bool]:
         return _agreeing(existing, data), False
     if (patient := _insert_unless_known(Patient(**fields))) is not None:
         return patient, True
-    known = patient_of_clinic(organization_id, data.key)
-    assert known is not None  # the conflict was on this row, which no one deletes (PROTECT)
+    if (known := patient_of_clinic(organization_id, data.key)) is None:
+        # The row it conflicted with is gone already (deleted between the two statements).
+        raise ServiceError(
+            "The clinic's record of this member changed while the request was filed; send it "
+            "again. Nothing was created."
+        )
     return _agreeing(known, data), False
 
 
