@@ -3,7 +3,7 @@ at the same time, against gunicorn (2 workers) on loopback, for a bounded time. 
 checks that no decision was lost or doubled: every decided case has exactly one Decision, one
 decision event and one audit row, and every approval exactly one authorization.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--clinic-users 25] [--reviewers 25]
+    .venv/bin/python bench/load.py [--seconds 60] [--clinic-users 25] [--reviewers 25] [--workers 2]
 
 It starts its own throwaway PostgreSQL, Redis and Celery worker (pa_portal/devstack.py); it
 sends traffic only to 127.0.0.1 and stops by itself.
@@ -269,6 +269,7 @@ def main() -> int:
     parser.add_argument("--clinics", type=int, default=5)
     parser.add_argument("--clinic-users", type=int, default=25)
     parser.add_argument("--reviewers", type=int, default=25)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn's sync workers")
     parser.add_argument(
         "--tree", type=Path, default=ROOT, help="run the servers from this checkout (compare.py)"
     )
@@ -295,7 +296,7 @@ def main() -> int:
         staff, sessions = setup_users(args.clinics, per_clinic, args.reviewers)
         port = devstack.free_port()
         servers = {
-            "gunicorn": [sys.executable, "-m", "gunicorn", "pa_portal.wsgi:application", "-w", "2",
+            "gunicorn": [sys.executable, "-m", "gunicorn", "pa_portal.wsgi:application", "-w", str(args.workers),
                          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
             "worker": [sys.executable, "-m", "celery", "-A", "pa_portal", "worker", "-c", "1",
                        "-l", "warning", "--without-gossip", "--without-mingle"],
@@ -320,7 +321,7 @@ def main() -> int:
         )
         meter = CpuMeter(
             {
-                "gunicorn (2 workers)": pids["gunicorn"],
+                f"gunicorn ({args.workers} workers)": pids["gunicorn"],
                 "Celery worker": pids["worker"],
                 "PostgreSQL": {_postmaster(Path(env["PA_PGDATA"]))},
                 "load generator and Redis": {os.getpid()},
