@@ -15,6 +15,7 @@ from ..labels import criterion_label, criterion_labels
 from ..models import (
     Authorization,
     Case,
+    ChecklistOverride,
     Decision,
     Status,
 )
@@ -40,9 +41,18 @@ from .review import (
 )
 
 
-def _snapshot(case: Case) -> dict[str, Any]:
+def _snapshot(
+    case: Case,
+    overrides: list[ChecklistOverride] | None = None,
+    approvals_on_file: int | None = None,
+) -> dict[str, Any]:
+    """What a decision was made on. overrides (every ruling on a line, oldest first) and
+    approvals_on_file: as the deciding service has just read them in its transaction."""
+    if overrides is None:
+        overrides = list(case.overrides.select_related("actor"))
+    on = timezone.localdate(case.submitted_at)
     return {
-        "facts": facts_document(case, on=timezone.localdate(case.submitted_at)),
+        "facts": facts_document(case, on=on, approvals_on_file=approvals_on_file),
         "checklist": case.checklist,
         "policy_id": case.policy_id,
         "recommendation": case.recommendation,
@@ -55,7 +65,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
                 "by": o.actor.username,
                 "at": o.created_at.isoformat(),
             }
-            for o in case.overrides.select_related("actor")
+            for o in overrides
         ],
         "documents": [
             {"id": d.pk, "kind": d.kind, "name": d.original_name, "sha256": d.sha256}
@@ -80,11 +90,15 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
     require_identity_settled(case)
     # Approvals of one person under two member keys (ruled the same person) are beyond the
     # unique index: take every key's lock, in one order, before counting.
-    lock_member_keys([case.member_key, *same_person_keys(case)])
+    same_person = same_person_keys(case)
+    lock_member_keys([case.member_key, *same_person])
     # Re-checked at decision time: another clinic's case may have been approved meanwhile.
-    if active_approvals_for(case.member_key, excluding=case):
+    if active_approvals_for(case.member_key, excluding=case, same_person=same_person):
         raise LifetimeLimitReached(_lifetime_message(case))
-    if unmet := [c for c, status in effective_statuses(case).items() if status != "met"]:
+    # Every ruling on a line, read once: the checklist as it stands and the decision's snapshot.
+    rulings = list(case.overrides.select_related("actor"))
+    statuses = effective_statuses(case, {o.criterion_id: o for o in rulings})
+    if unmet := [c for c, status in statuses.items() if status != "met"]:
         raise ServiceError(
             f"Every criterion must be met to approve; not met or unknown: {criterion_labels(unmet)}. "
             "Override a line with the evidence that settles it, or pend or deny the case. "
@@ -96,7 +110,8 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
         raise ApprovalDetailsMissing(approval_gaps_message(gaps), gaps)
     dose = dose_of(case.body_weight_kg)
     assert dose is not None  # approval_gaps checked the weight
-    decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], now)
+    snapshot = _snapshot(case, rulings, approvals_on_file=0)  # none: refused above otherwise
+    decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], snapshot)
     try:
         with transaction.atomic():
             Authorization.objects.create(
@@ -176,15 +191,10 @@ def case_deny(
     if not reason.strip():
         raise ServiceError("A denial needs a plain-language reason for the patient and clinic.")
     now = timezone.now()
-    decision = _decide(
-        case,
-        actor,
-        Decision.Outcome.DENIED,
-        reason,
-        failed,
-        now,
-        denial={"basis": basis, "explanation": explanation.strip()},
-    )
+    snapshot = _snapshot(case)
+    # What the denial rests on is part of what it was made on (the letter says which).
+    snapshot["denial"] = {"basis": basis, "explanation": explanation.strip()}
+    decision = _decide(case, actor, Decision.Outcome.DENIED, reason, failed, snapshot)
     _close(case, actor, from_status, to_status, now, reason, decision)
     return decision
 
@@ -195,13 +205,8 @@ def _decide(
     outcome: str,
     reason: str,
     failed: list[str],
-    now: Any,
-    denial: dict[str, str] | None = None,
+    snapshot: dict[str, Any],
 ) -> Decision:
-    snapshot = _snapshot(case)
-    if denial is not None:
-        # What the denial rests on is part of what it was made on (the letter says which).
-        snapshot["denial"] = denial
     return Decision.objects.create(
         case=case,
         outcome=outcome,

@@ -17,10 +17,15 @@ from ..selectors import latest_identity_rulings
 from .errors import FactsInvalid
 
 
-def active_approvals_for(member_key: str, *, excluding: Case | None = None) -> int:
+def active_approvals_for(
+    member_key: str, *, excluding: Case | None = None, same_person: list[str] | None = None
+) -> int:
     """Active authorizations on file for the member (by canonical key, from any clinic), and for
-    every other member a reviewer ruled the same person on this case."""
-    keys = [member_key, *(same_person_keys(excluding) if excluding is not None else ())]
+    every other member a reviewer ruled the same person on this case (same_person: those keys,
+    when the caller has read them already)."""
+    if same_person is None:
+        same_person = same_person_keys(excluding) if excluding is not None else []
+    keys = [member_key, *same_person]
     qs = Authorization.objects.filter(member_key__in=keys, state=Authorization.State.ACTIVE)
     if excluding is not None and excluding.pk is not None:  # a case not yet saved has none
         qs = qs.exclude(case=excluding)
@@ -33,14 +38,14 @@ def same_person_keys(case: Case) -> list[str]:
     return [key for key, r in rulings if r.ruling == IdentityRuling.Ruling.SAME]
 
 
-def facts_document(case: Case, *, on: date | None = None) -> dict[str, Any]:
+def facts_document(
+    case: Case, *, on: date | None = None, approvals_on_file: int | None = None
+) -> dict[str, Any]:
     """The engine's input for a case: the clinic's facts plus the patient record and the
-    approvals already on file for the member (from any clinic)."""
-    return {
-        **case.facts,
-        "evaluation_date": (on or timezone.localdate()).isoformat(),
-        **_patient_facts(case.patient, case.member_key, excluding=case),
-    }
+    approvals already on file for the member (from any clinic; approvals_on_file: that count,
+    when the caller has just made it in this transaction)."""
+    patient = _patient_facts(case.patient, case.member_key, excluding=case, count=approvals_on_file)
+    return {**case.facts, "evaluation_date": (on or timezone.localdate()).isoformat(), **patient}
 
 
 def evaluate_case(case: Case, *, on: date | None = None) -> dict[str, Any]:
@@ -48,13 +53,15 @@ def evaluate_case(case: Case, *, on: date | None = None) -> dict[str, Any]:
 
 
 def _patient_facts(
-    patient: Patient, member_key: str, *, excluding: Case | None = None
+    patient: Patient, member_key: str, *, excluding: Case | None = None, count: int | None = None
 ) -> dict[str, Any]:
     """The facts the portal supplies from its own records, never taken from the clinic."""
+    if count is None:
+        count = active_approvals_for(member_key, excluding=excluding)
     return {
         "date_of_birth": patient.date_of_birth.isoformat(),
         "sex_assigned_at_birth": patient.sex_assigned_at_birth,
-        "active_approvals_on_file": active_approvals_for(member_key, excluding=excluding),
+        "active_approvals_on_file": count,
     }
 
 

@@ -35,6 +35,9 @@ AUDIT_LOG = 11
 AUDIT_LOG_BY_CLINIC = 12
 METRICS = 12
 API_SUBMIT = 12  # issue 14: the one intake path (36 before it); issue 20: 19 -> 12
+# An approval from the case page, to its commit (the outbox's relays follow it): issue 20, 40 -> 36
+# (the identity rulings, the rulings on lines and the approvals on file each read once).
+APPROVE = 36
 API_LIST = 3
 ADMIN_CHANGELIST = 11
 
@@ -214,3 +217,27 @@ def test_it_reads_the_admin_changelist_of_cases_in_the_same_queries(
         response = client.get("/admin/reviews/case/", {"o": "9"})
     assert response.status_code == 200
     assert response.context["cl"].result_count == len(cases)
+
+
+@pytest.mark.parametrize("rulings", [2, 8])
+def test_it_approves_in_the_same_queries_however_many_rulings(
+    rulings: int, riverside: User, pharmacist: User, django_assert_max_num_queries: AssertMax
+) -> None:
+    case = make_case(riverside, claim_by=pharmacist)
+    for number in range(rulings):
+        services.checklist_override(
+            actor=pharmacist,
+            case=case,
+            criterion_id="age",
+            status="unknown" if number % 2 == 0 else "met",  # an even count ends met
+            reason=f"Chart review {number}",
+        )
+    client = client_for(pharmacist)
+    with django_assert_max_num_queries(APPROVE):
+        response = client.post(f"/review/cases/{case.pk}/approve/", {"approve-reason": "Meets"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "approved"
+    snapshot = case.decision.snapshot
+    assert len(snapshot["overrides"]) == rulings
+    assert snapshot["facts"]["active_approvals_on_file"] == 0
