@@ -374,9 +374,16 @@ def latest_identity_rulings(case: Case) -> dict[str, IdentityRuling]:
     return {r.other_member_key: r for r in case.identity_rulings.select_related("ruled_by")}
 
 
-def effective_overrides(case: Case) -> dict[str, ChecklistOverride]:
-    """The latest ruling per line (overrides are ordered oldest first)."""
-    return {o.criterion_id: o for o in case.overrides.select_related("actor")}
+def line_rulings(case: Case) -> list[ChecklistOverride]:
+    """Every ruling on a checklist line, oldest first, with who made it."""
+    return list(case.overrides.select_related("actor"))
+
+
+def effective_overrides(
+    case: Case, rulings: list[ChecklistOverride] | None = None
+) -> dict[str, ChecklistOverride]:
+    """The latest ruling per line (rulings: line_rulings(case), when read already)."""
+    return {o.criterion_id: o for o in (line_rulings(case) if rulings is None else rulings)}
 
 
 def effective_statuses(

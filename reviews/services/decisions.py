@@ -20,7 +20,7 @@ from ..models import (
     Status,
 )
 from ..policy import current_policy_settings
-from ..selectors import effective_statuses
+from ..selectors import effective_overrides, effective_statuses, line_rulings
 from ..workflow import Action, DenialBasis, check_denial_basis
 from .appeals import check_appeal_decision
 from .base import (
@@ -49,7 +49,7 @@ def _snapshot(
     """What a decision was made on. overrides (every ruling on a line, oldest first) and
     approvals_on_file: as the deciding service has just read them in its transaction."""
     if overrides is None:
-        overrides = list(case.overrides.select_related("actor"))
+        overrides = line_rulings(case)
     on = timezone.localdate(case.submitted_at)
     return {
         "facts": facts_document(case, on=on, approvals_on_file=approvals_on_file),
@@ -96,8 +96,8 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
     if active_approvals_for(case.member_key, excluding=case, same_person=same_person):
         raise LifetimeLimitReached(_lifetime_message(case))
     # Every ruling on a line, read once: the checklist as it stands and the decision's snapshot.
-    rulings = list(case.overrides.select_related("actor"))
-    statuses = effective_statuses(case, {o.criterion_id: o for o in rulings})
+    rulings = line_rulings(case)
+    statuses = effective_statuses(case, effective_overrides(case, rulings))
     if unmet := [c for c, status in statuses.items() if status != "met"]:
         raise ServiceError(
             f"Every criterion must be met to approve; not met or unknown: {criterion_labels(unmet)}. "
