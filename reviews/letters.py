@@ -132,18 +132,18 @@ def render_letter_pdf(decision: Decision) -> bytes:
     return bytes(pdf)
 
 
-_fonts = threading.local()
+_per_thread = threading.local()  # WeasyPrint's font configuration and URL fetcher
 
 
 def _font_config() -> Any:
     """One WeasyPrint font configuration per thread (fontconfig's state is not shared across
     threads): setting it up again for every letter was ~10 % of a letter's CPU (issue 20). The
     letter declares no @font-face, so there is nothing of one letter in it for the next."""
-    if not hasattr(_fonts, "config"):
+    if not hasattr(_per_thread, "config"):
         from weasyprint.text.fonts import FontConfiguration
 
-        _fonts.config = FontConfiguration()
-    return _fonts.config
+        _per_thread.config = FontConfiguration()
+    return _per_thread.config
 
 
 def _no_fetching() -> Any:
@@ -152,9 +152,9 @@ def _no_fetching() -> Any:
 
     WeasyPrint's default fetcher builds an HTTPS context for every document it is given, which
     loads the system's certificate store: ~17 ms, a fifth of a letter's CPU (issue 20)."""
-    if not hasattr(_fonts, "fetcher"):
-        _fonts.fetcher = _refusing_fetcher_type()()
-    return _fonts.fetcher
+    if not hasattr(_per_thread, "fetcher"):
+        _per_thread.fetcher = _refusing_fetcher_type()()
+    return _per_thread.fetcher
 
 
 def _refusing_fetcher_type() -> type:
