@@ -12,7 +12,14 @@ from reviews import services
 from reviews.demo import approvable_facts, days_ago
 from reviews.models import Case, Document, Patient
 
-__all__ = ["APPROVABLE_DETAILS", "approvable_facts", "days_ago", "make_case", "make_patient"]
+__all__ = [
+    "APPROVABLE_DETAILS",
+    "WITHOUT_APPROVAL_DETAILS",
+    "approvable_facts",
+    "days_ago",
+    "make_case",
+    "make_patient",
+]
 
 _member_ids = count(1)
 
@@ -21,6 +28,12 @@ APPROVABLE_DETAILS: dict[str, Any] = {
     "prescriber_name": "Dr. Hema Tologist",
     "prescriber_npi": "1234567893",
     "body_weight_kg": Decimal("80.0"),
+}
+# make_case(..., **WITHOUT_APPROVAL_DETAILS): a request sent without what an approval needs.
+WITHOUT_APPROVAL_DETAILS: dict[str, Any] = {
+    "body_weight_kg": None,
+    "planned_infusion_date": None,
+    "prescriber_npi": "",
 }
 
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from audit.models import AuditLog
 from reviews import services
 from reviews.models import Authorization, Case, CaseEvent, Decision, OutboxMessage, Status
-from tests.factories import make_case
+from tests.factories import WITHOUT_APPROVAL_DETAILS, make_case
 
 
 def _nothing_changed(case: Case, events: int, audit_rows: int) -> None:
@@ -53,9 +53,7 @@ def test_it_names_every_missing_detail_at_once(riverside: User, pharmacist: User
     case = make_case(
         riverside,
         claim_by=pharmacist,
-        body_weight_kg=None,
-        planned_infusion_date=None,
-        prescriber_npi="",
+        **WITHOUT_APPROVAL_DETAILS,
     )
 
     with pytest.raises(services.ServiceError) as refused:

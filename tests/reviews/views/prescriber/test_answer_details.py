@@ -14,7 +14,7 @@ from accounts.models import User
 from reviews import services
 from reviews.models import Case, Status
 from tests.conftest import client_for
-from tests.factories import days_ago, make_case, make_patient
+from tests.factories import WITHOUT_APPROVAL_DETAILS, days_ago, make_case, make_patient
 
 from .conftest import request_post
 from .test_answer import answer_post
@@ -40,9 +40,7 @@ def pended_for_details(riverside: User, pharmacist: User) -> Case:
     case = make_case(
         riverside,
         claim_by=pharmacist,
-        body_weight_kg=None,
-        planned_infusion_date=None,
-        prescriber_npi="",
+        **WITHOUT_APPROVAL_DETAILS,
     )
     with pytest.raises(services.ApprovalDetailsMissing):
         services.case_approve(actor=pharmacist, case=case)
