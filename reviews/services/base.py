@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from accounts.models import REVIEWER_ROLES, Role, User
@@ -70,6 +71,16 @@ def record_events(case: Case, actor: User | None, *moves: Mapping[str, Any]) -> 
     ]
     CaseEvent.objects.bulk_create(events)
     for event in events:
+        # What save() would have said: the receivers (notifications, PAS subscriptions) hear
+        # of every event, however it was written.
+        post_save.send(
+            CaseEvent,
+            instance=event,
+            created=True,
+            raw=False,
+            using=event._state.db,
+            update_fields=None,
+        )
         _audit_event(event, actor)
     return events
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,9 +19,9 @@ from hypothesis import strategies as st
 from accounts.models import User
 from audit.models import AuditLog
 from reviews import services
-from reviews.models import Authorization, Case, IntakeKey, Patient
+from reviews.models import Authorization, Case, CaseEvent, IntakeKey, Patient
 from tests.conftest import client_for
-from tests.factories import approvable_facts, make_case, make_patient
+from tests.factories import APPROVABLE_DETAILS, approvable_facts, make_case, make_patient
 from tests.fhir.support import FHIR_JSON, example
 from tests.reviews.views.prescriber.conftest import request_post
 from tests.spellings import spellings
@@ -328,6 +329,33 @@ def test_a_create_and_submit_leaves_what_the_two_steps_leave(riverside: User, ur
     ).case
     assert filed.status == two_steps.status == "submitted"
     assert _as_filed(filed) == _as_filed(two_steps)
+
+
+def test_a_create_and_submit_is_heard_as_the_two_steps_are(riverside: User) -> None:
+    """The receivers of the case history (notifications, PAS subscriptions) hear each event of
+    a request filed in one write, as they hear those saved one by one."""
+    heard: list[tuple[str, bool, int | None]] = []
+
+    def listen(sender: Any, instance: CaseEvent, created: bool, **_: Any) -> None:
+        heard.append((instance.action, created, instance.pk))
+
+    post_save.connect(listen, sender=CaseEvent, dispatch_uid="test-listen")
+    try:
+        two_steps = make_case(riverside, patient=make_patient(riverside))
+        in_two_steps, heard[:] = list(heard), []
+        filed = services.intake_file(
+            actor=riverside,
+            patient=make_patient(riverside),
+            request=services.RequestIn(facts=approvable_facts(), details=dict(APPROVABLE_DETAILS)),
+        ).case
+    finally:
+        post_save.disconnect(dispatch_uid="test-listen", sender=CaseEvent)
+    assert [(a, c) for a, c, _ in heard] == [(a, c) for a, c, _ in in_two_steps]
+    assert [a for a, _, _ in heard] == ["created", "submit"]
+    assert [pk for _, _, pk in heard] == list(
+        filed.events.order_by("id").values_list("pk", flat=True)
+    )
+    assert two_steps.events.count() == 2
 
 
 def test_a_new_patient_and_a_known_one_resolve_as_before(riverside: User, lakeside: User) -> None:
