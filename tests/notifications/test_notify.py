@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
@@ -131,3 +133,52 @@ def test_it_saves_each_kinds_choice_on_the_preferences_page(pharmacist: User) ->
     }
     row = AuditLog.objects.get(action="notification.preferences")
     assert row.detail == {"due_soon": "digest"}
+
+
+def _colleagues(riverside: User, count: int) -> list[User]:
+    """More staff at riverside's clinic, each with an e-mail address; some prefer the digest."""
+    staff = [
+        User.objects.create_user(
+            username=f"riverside-{n}",
+            password="x" * 20,
+            role=riverside.role,
+            organization=riverside.organization,
+            email=f"staff{n}@riverside.example",
+        )
+        for n in range(count)
+    ]
+    for user in staff[::2]:
+        Preference.objects.create(user=user, kind=Kind.RFI, delivery=Delivery.DIGEST)
+    return staff
+
+
+@pytest.mark.parametrize("colleagues", [0, 1, 6])
+def test_it_tells_a_whole_clinic_in_the_same_statements_as_one_person(
+    riverside: User, pharmacist: User, colleagues: int
+) -> None:
+    """Issue 20: the messages, their e-mails and preferences are each one statement, so a pend
+    costs what it costs with the clinic's one member of staff (the audit rows go in the pend's
+    own INSERT already)."""
+    staff = [riverside, *_colleagues(riverside, colleagues)]
+    case = make_case(riverside, claim_by=pharmacist)
+    with CaptureQueriesContext(connection) as pend:
+        services.case_pend(actor=pharmacist, case=case, items=["Lab report"])
+
+    assert len(pend.captured_queries) == PEND_STATEMENTS
+    notes = {n.recipient_id: n for n in Notification.objects.filter(case=case, kind=Kind.RFI)}
+    assert set(notes) == {user.pk for user in staff}
+    digest = set(Preference.objects.filter(kind=Kind.RFI).values_list("user_id", flat=True))
+    for user in staff:
+        assert notes[user.pk].delivery == (Delivery.DIGEST if user.pk in digest else "immediate")
+    mailed = OutboxMessage.objects.filter(task="notifications.send_email")
+    assert sorted(args[0] for args in mailed.values_list("args", flat=True)) == sorted(
+        n.pk for n in notes.values() if n.delivery == Delivery.IMMEDIATE
+    )
+    audited = AuditLog.objects.filter(action="notification.created", case=case)
+    assert sorted(int(pk) for pk in audited.values_list("object_id", flat=True)) == sorted(
+        n.pk for n in notes.values()
+    )
+
+
+# A pend with any number of clinic staff to tell (the test above holds it for 1, 2 and 7).
+PEND_STATEMENTS = 17
