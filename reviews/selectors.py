@@ -35,6 +35,7 @@ from .models import (
     RequestForInformation,
     Status,
 )
+from .workflow import CLINIC_WITH_REASON, CLINIC_WITHOUT_REASON
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -284,6 +285,36 @@ def case_record(case: Case) -> CaseRecord:
         authorization=authorization,
         authorized_dose=dose_for(authorization.body_weight_kg) if authorization else None,
     )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One event as the clinic's history shows it."""
+
+    created_at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    actor: User | None
+    reason: str
+
+
+def clinic_history(events: list[CaseEvent]) -> list[HistoryLine]:
+    """The events of a case the clinic is shown, with their reasons only where the workflow says
+    the clinic reads them (workflow.CLINIC_WITH_REASON); the payer's own are left out."""
+    shown = CLINIC_WITH_REASON | CLINIC_WITHOUT_REASON
+    return [
+        HistoryLine(
+            created_at=event.created_at,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            actor=event.actor,
+            reason=event.reason if event.action in CLINIC_WITH_REASON else "",
+        )
+        for event in events
+        if event.action in shown
+    ]
 
 
 def internal_notes(user: User, case: Case) -> list[InternalNote]:

@@ -85,6 +85,40 @@ ACTION_LABELS = {
 }
 
 
+# What the clinic's history shows of each event. The clinic's own moves, the request for
+# information and the decision keep their words (the letter states the decision's reasons
+# anyway); the payer's working moves show without their reasons, which are written for colleagues;
+# rulings on checklist lines and on a possible same person (which name other clinics' members)
+# and the review clocks' alerts are the payer's alone. An action not listed is not shown.
+CLINIC_WITH_REASON = frozenset(
+    {
+        Action.CREATE,
+        Action.EDIT,
+        Action.SUBMIT,
+        Action.ATTACH,
+        Action.REMOVE_DOCUMENT,
+        Action.PEND,
+        Action.ANSWER,
+        Action.WITHDRAW,
+        Action.APPROVE,
+        Action.DENY,
+        Action.APPEAL,
+        Action.LETTER,
+    }
+)
+CLINIC_WITHOUT_REASON = frozenset(
+    {
+        Action.CLAIM,
+        Action.ASSIGN,
+        Action.RELEASE,
+        Action.ESCALATE,
+        Action.VOID,
+        Action.CORRECT_MEMBER,
+    }
+)
+CLINIC_NEVER = frozenset({Action.RULE, Action.RULE_IDENTITY})  # nor the clocks' sla_* alerts
+
+
 @dataclass(frozen=True)
 class Move:
     to: Status

@@ -38,6 +38,7 @@ from ..models import OPEN_STATUSES, Case, Document, Patient, Status
 from ..selectors import (
     case_for,
     case_record,
+    clinic_history,
     decision_of,
 )
 from ..workflow import Action, allowed_actions, may
@@ -317,7 +318,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "patient": case.patient,
-        "events": record.events,
+        "events": clinic_history(record.events),
         "documents": record.documents,
         "documents_by_criterion": documents_by_criterion(case, documents=record.documents),
         "facts_summary": FactsForm(initial=initial_from_facts(case.facts)).summary(),

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Role, User
-from reviews import services
+from reviews import services, workflow
 from reviews.models import OPEN_STATUSES, Case, CaseEvent, Status
 from reviews.workflow import (
     MOVES,
@@ -293,3 +293,10 @@ def test_it_follows_the_lifecycle_the_payer_asked_for() -> None:
     assert moves[(Status.IN_REVIEW, Action.PEND)][0] == Status.PENDED
     assert moves[(Status.PENDED, Action.ANSWER)][0] == Status.IN_REVIEW
     assert moves[(Status.IN_REVIEW, Action.ESCALATE)][0] == Status.ESCALATED
+
+
+def test_it_says_of_every_event_whether_the_clinic_sees_it_and_its_reason() -> None:
+    actions = {v for k, v in vars(Action).items() if k.isupper()}
+    sets = (workflow.CLINIC_WITH_REASON, workflow.CLINIC_WITHOUT_REASON, workflow.CLINIC_NEVER)
+    assert set().union(*sets) == actions
+    assert sum(len(s) for s in sets) == len(actions)  # each in one set only

@@ -140,6 +140,33 @@ def test_the_case_page_warns_and_links_both_and_the_clinic_sees_none_of_it(
     assert "FEP-100" not in text and "Riverside" not in text and "same person" not in text
 
 
+def test_the_clinic_sees_nothing_of_a_ruling_nor_the_payers_working_reasons(
+    suspect: Case, approved_elsewhere: Case, director: User, lakeside: User
+) -> None:
+    """After the ruling too: its reason names the other clinic's member (audit, 2026-11-26)."""
+    services.identity_rule(
+        actor=director,
+        case=suspect,
+        other_member_key="FEP100",
+        ruling="different",
+        reason="Riverside member FEP-100 is a twin, the plan confirmed.",
+    )
+    services.checklist_override(
+        actor=director,
+        case=suspect,
+        criterion_id="excl_inhibitor_history",
+        status="unknown",
+        reason="Zebra-4411 inhibitor screen read again",
+    )
+    services.case_pend(actor=director, case=suspect, items=["Factor IX activity report"])
+    text = client_for(lakeside).get(reverse("prescriber:case_detail", args=[suspect.pk]))
+    body = text.content.decode()
+
+    for secret in ("FEP-100", "Riverside", "twin", "same person", "Zebra-4411"):
+        assert secret not in body
+    assert "Factor IX activity report" in body  # the request for information keeps its words
+
+
 def test_a_ruling_through_the_case_page(suspect: Case, director: User) -> None:
     response = client_for(director).post(
         reverse("reviewer:identity", args=[suspect.pk]),
