@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from .validators import validate_npi
 
@@ -97,6 +98,17 @@ class User(AbstractUser):
         name = self.get_full_name() or self.username
         return f"{name}, {self.credentials}" if self.credentials else name
 
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's check that a session still belongs to this account (it ends the session when
+        the password changes), extended to the clinic and role: a user moved to another clinic
+        or role is signed out everywhere, instead of carrying the old one's access along."""
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}|{self.organization_id or ''}|{self.role}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
 
 class EnrolmentLink(models.Model):
     """A one-time link an administrator gives payer staff to enrol an authenticator.
@@ -140,6 +152,12 @@ class ApiToken(models.Model):
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    # Whom the token was issued to act for: a token answers only while its user still has this
+    # clinic and role (a user moved to another clinic must not take a device's access along).
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
     name = models.CharField("device", max_length=100)
     prefix = models.CharField(max_length=12, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)

@@ -42,6 +42,8 @@ def issue_token(
     lifetime = timedelta(days=days if days is not None else settings.API_TOKEN_DAYS)
     token = ApiToken.objects.create(
         user=user,
+        organization_id=user.organization_id,
+        role=user.role,
         name=name[:100] or "API client",
         prefix=raw[len(PREFIX) : len(PREFIX) + 8],
         digest=digest(raw),
@@ -78,7 +80,8 @@ def revoke(token: ApiToken, *, request: HttpRequest | None = None, why: str = ""
 
 def _find_and_touch(raw: str) -> ApiToken | None:
     """The active token with this secret, and its user, in one statement (as DRF's own token
-    lookup was); the same statement records the use, at most once a minute per token."""
+    lookup was); the same statement records the use, at most once a minute per token. A token
+    whose user has since moved to another clinic or role is no token."""
     user_fields = [f.attname for f in User._meta.concrete_fields]
     token_fields = [f.attname for f in ApiToken._meta.concrete_fields]
     columns = ", ".join([f'u."{c}"' for c in user_fields] + [f't."{c}"' for c in token_fields])
@@ -86,8 +89,9 @@ def _find_and_touch(raw: str) -> ApiToken | None:
     # The final SELECT reads the snapshot before the UPDATE in the same statement.
     sql = f"""
         WITH hit AS (
-            SELECT id FROM {tokens}
-            WHERE digest = %(digest)s AND revoked_at IS NULL AND expires_at > %(now)s
+            SELECT t.id FROM {tokens} t JOIN {users} u ON u.id = t.user_id
+            WHERE t.digest = %(digest)s AND t.revoked_at IS NULL AND t.expires_at > %(now)s
+              AND u.organization_id IS NOT DISTINCT FROM t.organization_id AND u.role = t.role
         ), touched AS (
             UPDATE {tokens} SET last_used_at = %(now)s
             WHERE id IN (SELECT id FROM hit)

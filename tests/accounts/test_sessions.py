@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.sessions import REFRESHED_AT
 from accounts.tokens import issue_token
 from tests.conftest import client_for
+from tests.factories import make_case
 
 LOGIN = reverse(settings.LOGIN_URL)
 
@@ -94,3 +95,25 @@ def test_it_gives_no_session_to_an_api_client_signed_in_by_token(riverside: User
 
     assert not Session.objects.exists()
     assert settings.SESSION_COOKIE_NAME not in client.cookies
+
+
+def test_it_signs_a_user_out_everywhere_when_moved_to_another_clinic_or_role(
+    riverside: User, lakeside: User
+) -> None:
+    """A session follows the account's clinic and role as it follows its password: moved by an
+    administrator, the user signs in again, into the new clinic only (audit of 2026-11-26)."""
+    theirs = make_case(lakeside)
+    browser = client_for(riverside)
+    assert browser.get(reverse("prescriber:case_list")).status_code == 200
+
+    riverside.organization = lakeside.organization
+    riverside.save(update_fields=["organization"])
+
+    page = browser.get(reverse("prescriber:case_detail", args=[theirs.pk]))
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+    again = client_for(User.objects.get(pk=riverside.pk))
+    assert again.get(reverse("prescriber:case_detail", args=[theirs.pk])).status_code == 200
+
+    pharmacist = client_for(User.objects.get(pk=riverside.pk))
+    User.objects.filter(pk=riverside.pk).update(role=Role.PHARMACIST, organization=None)
+    assert pharmacist.get(reverse("prescriber:case_list")).status_code == 302

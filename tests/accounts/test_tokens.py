@@ -10,10 +10,11 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Role, User
 from accounts.tokens import ApiTokenAuthentication, issue_token
 from audit.models import AuditLog
 from tests.conftest import PASSWORD, client_for
+from tests.factories import make_case
 
 
 def with_token(raw: str) -> APIClient:
@@ -168,6 +169,10 @@ def test_it_moves_old_clear_text_tokens_to_hashes_and_drops_their_table(riversid
         )
     with connection.schema_editor() as editor:
         migration.hash_and_drop(apps, editor)
+    # migrate goes on to 0004, which gives the moved tokens their user's clinic and role.
+    backfill = importlib.import_module("accounts.migrations.0004_api_token_clinic_and_role")
+    with connection.cursor() as cursor:
+        cursor.execute(backfill.BACKFILL)
 
     assert tables_containing(old_key) == []
     assert with_token(old_key).get("/api/cases/").status_code == 200  # keeps working for now
@@ -191,3 +196,27 @@ def test_it_finds_the_token_in_one_query_and_records_its_use_once_a_minute(
     ApiTokenAuthentication().authenticate(Request(request))
     token.refresh_from_db()
     assert token.last_used_at == first_use  # not again within the minute
+
+
+def test_it_refuses_a_token_once_its_user_has_moved_to_another_clinic_or_role(
+    riverside: User, lakeside: User
+) -> None:
+    """A device issued for Riverside must not read Lakeside's cases after an administrator moves
+    its user (audit of 2026-11-26); the token answers again only if the user is moved back."""
+    theirs = make_case(lakeside)
+    _, raw = issue_token(riverside, "Riverside EHR")
+    client = with_token(raw)
+    assert client.get("/api/cases/").status_code == 200
+    home = riverside.organization
+
+    riverside.organization = lakeside.organization
+    riverside.save(update_fields=["organization"])
+    assert client.get(f"/api/cases/{theirs.pk}/").status_code == 401
+    assert client.get("/api/cases/").status_code == 401
+
+    User.objects.filter(pk=riverside.pk).update(role=Role.PHARMACIST, organization=None)
+    assert client.get("/api/cases/").status_code == 401
+
+    User.objects.filter(pk=riverside.pk).update(role=Role.PRESCRIBER, organization=home)
+    assert client.get("/api/cases/").status_code == 200
+    assert client.get(f"/api/cases/{theirs.pk}/").status_code == 404
