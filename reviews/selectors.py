@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case as SqlCase
-from django.db.models import DateTimeField, F, OrderBy, Q, QuerySet, When
+from django.db.models import DateTimeField, Exists, F, OrderBy, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
@@ -33,6 +33,7 @@ from .models import (
     InternalNote,
     Patient,
     RequestForInformation,
+    Sex,
     Status,
 )
 from .workflow import CLINIC_WITH_REASON, CLINIC_WITHOUT_REASON
@@ -362,11 +363,14 @@ def possible_same_persons(case: Case) -> list[SamePerson]:
     patient = case.patient
     others = list(
         Patient.objects.filter(
+            _same_sex_at_birth(patient.sex_assigned_at_birth),
             name_key=patient.name_key,
             date_of_birth=patient.date_of_birth,
-            sex_assigned_at_birth=patient.sex_assigned_at_birth,
         )
         .exclude(member_key=case.member_key)
+        # A clinic's patient record counts once it has sent a request: a record never sent is
+        # the clinic's alone, neither shown to the payer nor holding up another's approval.
+        .filter(Exists(Case.objects.filter(patient=OuterRef("pk"), submitted_at__isnull=False)))
         .select_related("organization")
         .order_by("member_key", "pk")
     )
@@ -396,6 +400,14 @@ def possible_same_persons(case: Case) -> list[SamePerson]:
         )
         for key in keys
     ]
+
+
+def _same_sex_at_birth(sex: str) -> Q:
+    """The same sex at birth, where either side says it; "unknown" (the FHIR door's answer when
+    the EHR sends none) hides no one."""
+    if sex == Sex.UNKNOWN:
+        return Q()
+    return Q(sex_assigned_at_birth__in=[sex, Sex.UNKNOWN])
 
 
 def latest_identity_rulings(case: Case) -> dict[str, IdentityRuling]:

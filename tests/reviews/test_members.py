@@ -92,3 +92,18 @@ def test_postgresql_computes_the_same_key_as_the_application(riverside: User) ->
         )
         (computed,) = cursor.fetchone()
     assert computed == member_key(typed) == "FEP200101"
+
+
+LETTERS = st.text(
+    alphabet=st.characters(
+        categories=["Lu", "Ll"], include_characters="".join(map(chr, range(0x370, 0x450)))
+    ),
+    max_size=20,
+).filter(lambda name: all(c.isalpha() for c in name))
+
+
+@given(LETTERS)
+def test_it_gives_a_last_name_one_key_in_capitals_and_in_small_letters(name: str) -> None:
+    """Case is folded before look-alike letters are read, so no script's capitals and small
+    letters part one person in two (Cyrillic СОРОК and Сорок, as Latin SMITH and Smith)."""
+    assert name_key(name.upper()) == name_key(name.lower()) == name_key(name)

@@ -162,10 +162,12 @@ def _case_in(status: Status, action: str, actor: User, team: dict[str, User]) ->
     holder = actor if actor.is_reviewer else phil
     patient = None
     if action == Action.RULE_IDENTITY and status in (Status.IN_REVIEW, Status.ESCALATED):
-        # A possible same person to rule on: another clinic's member with this name and birth
-        # (elsewhere the workflow refuses the ruling before any candidate is looked for).
+        # A possible same person to rule on: another clinic's member with this name and birth,
+        # who has sent a request (elsewhere the workflow refuses the ruling before any candidate
+        # is looked for).
         patient = make_patient(clinic, last_name="Twinning")
-        make_patient(team["lakeside"], member_id="TWIN-2", last_name="Twinning")
+        twin = make_patient(team["lakeside"], member_id="TWIN-2", last_name="Twinning")
+        make_case(team["lakeside"], patient=twin)
     case = make_case(
         clinic, patient=patient, facts=_facts(status, action), submit=status != Status.DRAFT
     )

@@ -5,15 +5,19 @@ member's approvals; the clinic sees none of it."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import User
 from reviews import selectors, services
 from reviews.models import Authorization, Case, CaseEvent, Decision, IdentityRuling, Status
 from tests.conftest import client_for
 from tests.factories import make_case, make_patient
+from tests.reviews.services.test_intake import rolled_back
 from tests.threads import race
 
 pytestmark = pytest.mark.django_db
@@ -49,14 +53,83 @@ def test_it_finds_another_member_with_the_same_name_birth_date_and_sex(
     assert [c.pk for c in other.cases] == [approved_elsewhere.pk]
 
 
+def _sent(clinic: User, member_id: str, **patient: Any) -> Case:
+    """A request sent for a patient of these details (a record counts once it sent one)."""
+    fields = {"last_name": "Müller", "date_of_birth": BORN, **patient}
+    return make_case(clinic, patient=make_patient(clinic, member_id=member_id, **fields))
+
+
 def test_it_does_not_flag_another_birth_date_or_sex(riverside: User, lakeside: User) -> None:
     case = _member(riverside, "FEP-200")
-    make_patient(lakeside, member_id="FEP-201", last_name="Müller", date_of_birth=date(1988, 4, 3))
-    make_patient(
-        lakeside, member_id="FEP-202", last_name="Müller", date_of_birth=BORN,
-        sex_assigned_at_birth="female",
-    )  # fmt: skip
+    _sent(lakeside, "FEP-201", date_of_birth=date(1988, 4, 3))
+    _sent(lakeside, "FEP-202", sex_assigned_at_birth="female")
     assert selectors.possible_same_persons(case) == []
+    _sent(lakeside, "FEP-203")
+    assert [p.member_key for p in selectors.possible_same_persons(case)] == ["FEP203"]
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(swaps=st.lists(st.booleans(), min_size=7, max_size=7))
+def test_it_flags_a_last_name_spelled_in_look_alike_letters(
+    riverside: User, lakeside: User, pharmacist: User, swaps: list[bool]
+) -> None:
+    """Audit of 2026-11-26: another clinic filed the same person as "Example" with Cyrillic or
+    Greek letters that look Latin, under another member ID, and got a second approval."""
+    look_alike = {"E": "\u0415", "x": "\u0445", "a": "\u0430", "p": "\u0440", "e": "\u0435"}
+    disguised = "".join(
+        look_alike.get(letter, letter) if swap else letter
+        for letter, swap in zip("Example", swaps, strict=True)
+    )
+    with rolled_back():
+        approved = _sent(riverside, "FEP-700001", last_name="Example")
+        services.case_approve(
+            actor=pharmacist, case=services.case_claim(actor=pharmacist, case=approved)
+        )
+        case = services.case_claim(
+            actor=pharmacist, case=_sent(lakeside, "FEP-700002", last_name=disguised)
+        )
+        assert [p.member_key for p in selectors.possible_same_persons(case)] == ["FEP700001"]
+        with pytest.raises(services.IdentityUnsettled):
+            services.case_approve(actor=pharmacist, case=case)
+
+
+def test_it_flags_a_patient_whose_sex_at_birth_was_not_sent(
+    riverside: User, lakeside: User
+) -> None:
+    """The FHIR door files "unknown" when the EHR sends no birth sex: that hides no one."""
+    case = _member(riverside, "FEP-300")
+    _sent(lakeside, "FEP-301", sex_assigned_at_birth="unknown")
+    assert [p.member_key for p in selectors.possible_same_persons(case)] == ["FEP301"]
+    unknown = _sent(lakeside, "FEP-302", sex_assigned_at_birth="unknown")
+    keys = [p.member_key for p in selectors.possible_same_persons(unknown)]
+    assert keys == ["FEP300", "FEP301"]
+
+
+def test_it_leaves_out_another_clinics_patient_that_never_sent_a_request(
+    riverside: User, lakeside: User, pharmacist: User
+) -> None:
+    """A record a clinic typed but never sent is the clinic's alone: payer staff do not see it,
+    and it holds up no one's approval (audit of 2026-11-26)."""
+    make_patient(
+        lakeside,
+        member_id="LAK-DRAFT-9",
+        first_name="Privatus",
+        last_name="Muller",
+        date_of_birth=BORN,
+    )
+    make_case(
+        lakeside,
+        patient=make_patient(
+            lakeside, member_id="LAK-DRAFT-10", last_name="Muller", date_of_birth=BORN
+        ),
+        submit=False,
+    )
+    case = services.case_claim(actor=pharmacist, case=_member(riverside, "RIV-5"))
+    page = client_for(pharmacist).get(reverse("reviewer:case", args=[case.pk])).content.decode()
+    assert "LAK-DRAFT" not in page and "Privatus" not in page
+    assert selectors.possible_same_persons(case) == []
+    services.case_approve(actor=pharmacist, case=case)
+    assert Case.objects.get(pk=case.pk).status == Status.APPROVED
 
 
 def test_it_refuses_to_approve_until_a_reviewer_rules(suspect: Case, director: User) -> None:
