@@ -83,6 +83,7 @@ def cases(planner: Planner, npis: list[str]) -> Iterator[Row]:
             "clock_paused_at": c.clock_paused_at,
             "decided_at": c.decided_at,
             "ever_pended": c.ever_pended,
+            "escalated_at": next((e.at for e in c.events if e.action == "escalate"), None),
         }
 
 

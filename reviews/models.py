@@ -137,6 +137,10 @@ class Case(models.Model):
     clock_paused_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     ever_pended = models.BooleanField(default=False)
+    # When a reviewer escalated the case to the medical directors: from then on it is theirs
+    # until decided or withdrawn, whatever its status (a pend, the clinic's answer: workflow
+    # move_for). Never cleared; a column, so the queue tells such a pended case by its row.
+    escalated_at = models.DateTimeField(null=True, blank=True)
     # An appeal is a case of its own, linked to the denied case it appeals (services.appeals);
     # PostgreSQL lets only a medical director who did not decide that case decide it (0008).
     appeal_of = models.ForeignKey(
@@ -208,6 +212,10 @@ class Case(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status in DECIDED_STATUSES
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
 
 
 class CaseEvent(models.Model):

@@ -142,7 +142,9 @@ def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
         raise ServiceError("Say why the case needs the medical director.")
     case.status = to_status
     case.assigned_to = None
-    case.save(update_fields=["status", "assigned_to", "updated_at"])
+    # Remembered with the move: the case stays the directors' through a pend and its answer.
+    case.escalated_at = timezone.now()
+    case.save(update_fields=["status", "assigned_to", "escalated_at", "updated_at"])
     record_event(
         case, actor, Action.ESCALATE, from_status=from_status, to_status=to_status, reason=reason
     )
