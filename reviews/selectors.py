@@ -132,6 +132,7 @@ LIST_FIELDS = (
     "assigned_to",
     "due_at",
     "clock_paused_at",
+    "escalated_at",  # which moves the row offers (an escalated case is the directors')
 )
 LIST_RELATED_FIELDS = (
     "patient__first_name",

@@ -228,15 +228,47 @@ class TransitionError(ServiceError):
     """A move the workflow does not allow; the message is fit to show the user."""
 
 
-def check_move(status: str, action: str, role: str) -> Move:
+# The statuses of a case the pharmacists work: an escalated case never returns to them.
+PHARMACIST_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
+
+
+def move_for(status: str, action: str, *, escalated: bool) -> Move | None:
+    """The table's move, as it holds for this case.
+
+    Once escalated, a case is the medical directors' until it is decided or withdrawn, whatever
+    its status: a director's pend once went, with the clinic's answer, back to review or the
+    shared queue, where any pharmacist could take and decide it (security audit). So on an
+    escalated case every payer move is the directors' alone, and a move that would hand it back
+    to the pharmacists (the answer to a pend) returns it to ESCALATED instead: to the director
+    who holds it, else to the directors' queue. One rule over the table, not a second table,
+    so a row added to it later is covered too.
+    """
+    move = TRANSITIONS.get((Status(status), action))
+    if move is None or not escalated:
+        return move
+    return Move(
+        _kept_escalated(move.to),
+        # The clinic's moves (answer, attach, withdraw) are no director's and stay the clinic's.
+        move.roles & DIRECTOR or move.roles,
+        unheld_to=_kept_escalated(move.unheld_to) if move.unheld_to is not None else None,
+    )
+
+
+def _kept_escalated(status: Status) -> Status:
+    return Status.ESCALATED if status in PHARMACIST_STATUSES else status
+
+
+def check_move(status: str, action: str, role: str, *, escalated: bool) -> Move:
     current = Status(status)
-    move = TRANSITIONS.get((current, action))
+    move = move_for(current, action, escalated=escalated)
     if move is None:
         raise TransitionError(refusal(current, action))
     if role not in move.roles:
         who = " or ".join(label for r, label in ROLE_PLURALS.items() if r in move.roles)
+        # "a case that is pended" would not say why a pharmacist may not claim this one.
+        which = "an escalated case" if escalated and current != Status.ESCALATED else "a case"
         raise TransitionError(
-            f"Only {who} may {PRESENT[action]} a case that is {_phrase(current)}; "
+            f"Only {who} may {PRESENT[action]} {which} that is {_phrase(current)}; "
             "nothing was changed."
         )
     return move
@@ -273,15 +305,17 @@ def _phrase(status: Status) -> str:
     return status.label.split(":")[0].lower()
 
 
-def may(status: str, action: str, role: str) -> bool:
+def may(status: str, action: str, role: str, *, escalated: bool) -> bool:
     """Whether the table allows this move from this status to this role (holder aside)."""
-    move = TRANSITIONS.get((Status(status), action))
+    move = move_for(status, action, escalated=escalated)
     return move is not None and role in move.roles
 
 
-def allowed_actions(status: str, role: str) -> list[str]:
+def allowed_actions(status: str, role: str, *, escalated: bool) -> list[str]:
     current = Status(status)
-    return [a for (s, a), m in TRANSITIONS.items() if s == current and role in m.roles]
+    return [
+        a for (s, a) in TRANSITIONS if s == current and may(current, a, role, escalated=escalated)
+    ]
 
 
 # Who may act on a case someone holds. The decision-making moves belong to the holder (or, for an
@@ -310,6 +344,16 @@ def check_holder(
         raise TransitionError(
             f"{holder_name} holds this case; claim it or have it assigned to you first. "
             "Nothing was changed."
+        )
+
+
+def check_assignee(status: str, *, role: str, escalated: bool) -> None:
+    """A case is assigned only to someone who may work it: an escalated case, pended or not,
+    to a medical director (the roles the table lets assign it)."""
+    move = move_for(status, Action.ASSIGN, escalated=escalated)
+    if move is not None and role not in move.roles:
+        raise TransitionError(
+            "An escalated case can only be assigned to a medical director; nothing was changed."
         )
 
 
@@ -422,10 +466,18 @@ def check_denial_basis(
         )
 
 
-def available_actions(status: str, *, role: str, actor_id: int, holder_id: int | None) -> list[str]:
+def claimable_statuses(role: str, *, escalated: bool) -> list[Status]:
+    """The statuses in which this role may claim an unheld case, escalated or not: what the
+    reviewer's queue offers them (selectors.reviewer_queue)."""
+    return [s for s in Status if may(s, Action.CLAIM, role, escalated=escalated)]
+
+
+def available_actions(
+    status: str, *, role: str, actor_id: int, holder_id: int | None, escalated: bool
+) -> list[str]:
     """The moves one user may make on one case now: the table's and the holder rule's verdict."""
     available = []
-    for action in allowed_actions(status, role):
+    for action in allowed_actions(status, role, escalated=escalated):
         try:
             check_holder(action, role=role, actor_id=actor_id, holder_id=holder_id)
         except TransitionError:

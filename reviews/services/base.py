@@ -143,7 +143,7 @@ def _require_reviewer(actor: User) -> None:
 
 def _move(case: Case, actor: User, action: str) -> tuple[str, Status]:
     """Check the move against the workflow table; returns (from, to)."""
-    move = check_move(case.status, action, actor.role)
+    move = check_move(case.status, action, actor.role, escalated=case.is_escalated)
     return case.status, move.destination(case.assigned_to_id)
 
 

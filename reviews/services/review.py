@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.models import REVIEWER_ROLES, Role, User
+from accounts.models import REVIEWER_ROLES, User
 
 from ..labels import criterion_label, status_label
 from ..models import (
@@ -18,7 +18,7 @@ from ..models import (
 )
 from ..policy import current_policy_settings
 from ..selectors import effective_statuses
-from ..workflow import Action, check_holder
+from ..workflow import Action, check_assignee, check_holder
 from .base import (
     _locked,
     _move,
@@ -87,8 +87,7 @@ def case_assign(*, actor: User, case: Case, reviewer: User, reason: str = "") ->
     _require_reviewer(actor)
     if reviewer.role not in REVIEWER_ROLES or not reviewer.is_active:
         raise ServiceError("Cases can only be assigned to an active reviewer.")
-    if case.status == Status.ESCALATED and reviewer.role != Role.MEDICAL_DIRECTOR:
-        raise ServiceError("An escalated case can only be assigned to a medical director.")
+    check_assignee(case.status, role=reviewer.role, escalated=case.is_escalated)
     if case.assigned_to_id == reviewer.pk and case.is_open:
         raise ServiceError(f"{reviewer.display_name} already has this case; nothing was changed.")
     return _reassign(case, actor, Action.ASSIGN, reviewer, reason)

@@ -53,7 +53,11 @@ def due_class(state: str) -> str:
 def claimable_by(case: Any, user: Any) -> bool:
     """Whether the queue offers this user a Claim button (the workflow table and holder rule)."""
     return Action.CLAIM in available_actions(
-        case.status, role=user.role, actor_id=user.pk, holder_id=case.assigned_to_id
+        case.status,
+        role=user.role,
+        actor_id=user.pk,
+        holder_id=case.assigned_to_id,
+        escalated=case.is_escalated,
     )
 
 

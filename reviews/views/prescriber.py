@@ -231,7 +231,7 @@ def _request_in(form: RequestForm, submit: bool) -> services.RequestIn:
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = clinic_user(request)
     case = case_for(user, pk)
-    if not may(case.status, Action.EDIT, user.role):
+    if not may(case.status, Action.EDIT, user.role, escalated=case.is_escalated):
         messages.info(request, "This request was submitted and is frozen; it cannot be edited.")
         return redirect("prescriber:case_detail", pk=case.pk)
     form = RequestForm(posted(request), user=user, case=case)
@@ -313,7 +313,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     """What every case page shows; writes the PHI-view audit row."""
     user = clinic_user(request)
     audit_record(action="case.view", request=request, case=case)
-    actions = allowed_actions(case.status, user.role)
+    actions = allowed_actions(case.status, user.role, escalated=case.is_escalated)
     record = case_record(case)
     return {
         "case": case,
@@ -395,7 +395,7 @@ def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
     documents and a note."""
     user = clinic_user(request)
     case = case_for(user, pk)
-    if not may(case.status, Action.ANSWER, user.role):
+    if not may(case.status, Action.ANSWER, user.role, escalated=case.is_escalated):
         messages.info(request, "This request has no open request for information.")
         return redirect("prescriber:case_detail", pk=case.pk)
     if request.method == "GET":
@@ -432,7 +432,7 @@ FAILED_DOCUMENT = "clinic-failed-document"
 
 def _documents_page(case: Case, user: User) -> str:
     """The page a case's Documents card is on: the answer page while answering, else the case's."""
-    answering = may(case.status, Action.ANSWER, user.role)
+    answering = may(case.status, Action.ANSWER, user.role, escalated=case.is_escalated)
     name = "prescriber:case_answer" if answering else "prescriber:case_detail"
     return f"{reverse(name, args=[case.pk])}#documents"
 
@@ -447,7 +447,7 @@ def _documents_card(
 ) -> HttpResponse:
     """The Documents card alone, as it stands now (htmx)."""
     user = clinic_user(request)
-    actions = allowed_actions(case.status, user.role)
+    actions = allowed_actions(case.status, user.role, escalated=case.is_escalated)
     documents = list(case.documents.select_related("uploaded_by"))
     context = {
         "case": case,
@@ -554,7 +554,9 @@ def _is_htmx(request: HttpRequest) -> bool:
 def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     user = clinic_user(request)
     case = case_for(user, pk)
-    if request.method == "GET" and Action.WITHDRAW not in allowed_actions(case.status, user.role):
+    if request.method == "GET" and Action.WITHDRAW not in allowed_actions(
+        case.status, user.role, escalated=case.is_escalated
+    ):
         messages.info(
             request, f"A request that is {case.get_status_display().lower()} cannot be withdrawn."
         )

@@ -41,7 +41,7 @@ from ..forms_reviewer import (
     lines_not_met,
     pend_initial,
 )
-from ..models import INTERNAL_NOTE_MAX_LENGTH, Case, Status
+from ..models import INTERNAL_NOTE_MAX_LENGTH, Case
 from ..policy import current_policy_settings
 from ..workflow import Action, available_actions
 from .documents import documents_by_criterion
@@ -147,7 +147,11 @@ def _render_case(
     overrides = selectors.effective_overrides(case)
     statuses = selectors.effective_statuses(case, overrides)
     actions = available_actions(
-        case.status, role=user.role, actor_id=user.pk, holder_id=case.assigned_to_id
+        case.status,
+        role=user.role,
+        actor_id=user.pk,
+        holder_id=case.assigned_to_id,
+        escalated=case.is_escalated,
     )
     # Viewing a case shows PHI: every view is audited.
     audit_record(action="case.view", request=request, case=case)
@@ -203,7 +207,7 @@ FORMS: dict[str, FormFactory] = {
     "release": lambda case, st, ov, data: ReasonForm(data, prefix="release"),
     "approve": lambda case, st, ov, data: ReasonForm(data, prefix="approve"),
     "assign": lambda case, st, ov, data: AssignForm(
-        data, prefix="assign", escalated=case.status == Status.ESCALATED
+        data, prefix="assign", escalated=case.is_escalated
     ),
     "pend": lambda case, st, ov, data: PendForm(
         data, prefix="pend", initial=pend_initial(case.checklist, st)
@@ -474,7 +478,11 @@ def _line_row(
     user = _user(request)
     overrides = selectors.effective_overrides(case)
     actions = available_actions(
-        case.status, role=user.role, actor_id=user.pk, holder_id=case.assigned_to_id
+        case.status,
+        role=user.role,
+        actor_id=user.pk,
+        holder_id=case.assigned_to_id,
+        escalated=case.is_escalated,
     )
     can_rule = Action.RULE in actions
     context: dict[str, Any] = {

@@ -23,6 +23,7 @@ from reviews.workflow import (
     TransitionError,
     available_actions,
     check_move,
+    move_for,
 )
 from tests.factories import approvable_facts, make_case, make_patient, stored_document
 
@@ -65,6 +66,20 @@ escalated  override         escalated  director
 escalated  identity_ruling  escalated  director
 escalated  withdraw         withdrawn  clinic
 """
+# An escalated case is the medical directors' until decided or withdrawn (security audit): while
+# a director's request for information waits, only directors move it, and the clinic's answer
+# returns it to them. Every other row of a pended case is as above; an escalated case in review
+# or submitted no longer happens (the table's rows for them would be the directors' alone).
+EXPECTED_ESCALATED_PENDED_TABLE = """
+pended     claim            pended     director
+pended     assign           pended     director
+pended     release          pended     director
+pended     answer_rfi       escalated  clinic
+pended     deny             denied     director
+pended     document_added   pended     clinic
+pended     document_removed pended     clinic
+pended     withdraw         withdrawn  clinic
+"""
 WHO: dict[str, set[str]] = {
     "clinic": {Role.PRESCRIBER},
     "reviewers": {Role.PHARMACIST, Role.MEDICAL_DIRECTOR},
@@ -73,6 +88,15 @@ WHO: dict[str, set[str]] = {
 EXPECTED: dict[tuple[str, str], tuple[str, set[str]]] = {
     (status, action): (to, WHO[who])
     for status, action, to, who in (line.split() for line in EXPECTED_TABLE.strip().splitlines())
+}
+EXPECTED_ESCALATED: dict[tuple[str, str], tuple[str, set[str]]] = {
+    **{key: move for key, move in EXPECTED.items() if key[0] == Status.ESCALATED},
+    **{
+        (status, action): (to, WHO[who])
+        for status, action, to, who in (
+            line.split() for line in EXPECTED_ESCALATED_PENDED_TABLE.strip().splitlines()
+        )
+    },
 }
 ACTIONS = list(MOVES)
 ROLES = list(Role)
@@ -119,20 +143,65 @@ def test_it_covers_every_action_in_the_table() -> None:
 @pytest.mark.parametrize(("status", "action", "role"), COMBINATIONS)
 def test_it_checks_every_move_against_the_table(status: Status, action: str, role: str) -> None:
     if _allowed(status, action, role):
-        assert check_move(status, action, role).to == EXPECTED[(status, action)][0]
-        assert action in available_actions(status, role=role, actor_id=1, holder_id=None) or (
+        assert check_move(status, action, role, escalated=False).to == EXPECTED[(status, action)][0]
+        assert action in available_actions(
+            status, role=role, actor_id=1, holder_id=None, escalated=False
+        ) or (
             action == Action.RELEASE  # nothing to release on an unheld case
         )
         return
     with pytest.raises(TransitionError) as refused:
-        check_move(status, action, role)
+        check_move(status, action, role, escalated=False)
     message = str(refused.value)
     assert message.endswith("nothing was changed.")
     if status in (Status.APPROVED, Status.DENIED):
         assert "already decided" in message
     elif status == Status.WITHDRAWN:
         assert "withdrawn" in message
-    assert action not in available_actions(status, role=role, actor_id=1, holder_id=None)
+    assert action not in available_actions(
+        status, role=role, actor_id=1, holder_id=None, escalated=False
+    )
+
+
+ESCALATED_COMBINATIONS = list(itertools.product((Status.PENDED, Status.ESCALATED), ACTIONS, ROLES))
+
+
+@pytest.mark.parametrize(("status", "action", "role"), ESCALATED_COMBINATIONS)
+def test_it_checks_every_move_on_an_escalated_case(status: Status, action: str, role: str) -> None:
+    """Where an escalated open case can be (escalated, or pended by a director), as the policy
+    says: the directors' moves and the clinic's, and no way back to the pharmacists."""
+    expected = EXPECTED_ESCALATED.get((status, action))
+    if expected is not None and role in expected[1]:
+        move = check_move(status, action, role, escalated=True)
+        # Held or not, an answer returns to the directors (held: to the one holding it).
+        assert {move.destination(None), move.destination(7)} == {expected[0]}
+        return
+    with pytest.raises(TransitionError) as refused:
+        check_move(status, action, role, escalated=True)
+    assert str(refused.value).endswith("nothing was changed.")
+    for holder in (None, 1):
+        assert action not in available_actions(
+            status, role=role, actor_id=1, holder_id=holder, escalated=True
+        )
+
+
+@pytest.mark.parametrize(("status", "action"), list(TRANSITIONS))
+def test_it_keeps_every_row_of_the_table_from_handing_an_escalated_case_back(
+    status: Status, action: str
+) -> None:
+    """The rule holds over the whole table, a row added later included: on an escalated case
+    no move is widened, every payer move is the directors', and none goes to the pharmacists'
+    statuses; on any other case the table's row is the move."""
+    plain = TRANSITIONS[(status, action)]
+    assert move_for(status, action, escalated=False) == plain
+    move = move_for(status, action, escalated=True)
+    assert move is not None
+    assert move.roles <= plain.roles
+    assert move.roles <= {Role.MEDICAL_DIRECTOR} or move.roles == {Role.PRESCRIBER}
+    destinations = {move.destination(None), move.destination(7)}
+    assert not destinations & {Status.SUBMITTED, Status.IN_REVIEW}
+    if Role.MEDICAL_DIRECTOR in plain.roles:
+        assert move.roles == {Role.MEDICAL_DIRECTOR}
 
 
 @pytest.fixture
@@ -233,6 +302,47 @@ def _perform(action: str, actor: User, case: Case, team: dict[str, User]) -> obj
         ),
     }
     return calls[action]()
+
+
+def _escalated_pend(action: str, actor: User, team: dict[str, User]) -> Case:
+    """A case a pharmacist escalated and a director pended. A director acting holds it (unheld
+    for a claim); a pharmacist finds it unheld, so that only the table can refuse them (held by
+    a director for a release); the clinic answers the director holding it."""
+    clinic, phil = team["riverside"], team["phil"]
+    director = actor if actor.is_medical_director else team["dana"]
+    case = make_case(clinic, facts=_facts(Status.PENDED, action), claim_by=phil)
+    case = services.case_escalate(actor=phil, case=case, reason="Needs a director")
+    case = services.case_claim(actor=director, case=case)
+    case = services.case_pend(actor=director, case=case, items=["HIV serology result"])
+    unheld = action == Action.CLAIM or (actor.role == Role.PHARMACIST and action != Action.RELEASE)
+    if unheld:
+        case = services.case_release(actor=director, case=case)
+    case.refresh_from_db()
+    return case
+
+
+@pytest.mark.parametrize(("action", "role"), list(itertools.product(ACTIONS, ROLES)))
+def test_it_runs_or_refuses_every_move_on_a_pended_escalated_case_through_the_services(
+    team: dict[str, User], action: str, role: str
+) -> None:
+    actor = team[ROLE_USER[role]]
+    case = _escalated_pend(action, actor, team)
+    expected = EXPECTED_ESCALATED.get((Status.PENDED, action))
+    events_before = CaseEvent.objects.filter(case=case).count()
+    if expected is None or role not in expected[1]:
+        with pytest.raises((TransitionError, services.ServiceError)) as refused:
+            _perform(action, actor, case, team)
+        assert str(refused.value)
+        after = Case.objects.get(pk=case.pk)
+        assert (after.status, after.assigned_to_id) == (Status.PENDED, case.assigned_to_id)
+        assert CaseEvent.objects.filter(case=case).count() == events_before
+        return
+    _perform(action, actor, case, team)
+    case.refresh_from_db()
+    assert case.status == expected[0]
+    assert case.is_escalated
+    event = CaseEvent.objects.filter(case=case, action=action).latest("id")
+    assert (event.actor, event.from_status, event.to_status) == (actor, Status.PENDED, case.status)
 
 
 @pytest.mark.parametrize(("status", "action", "role"), COMBINATIONS)
