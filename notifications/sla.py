@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from reviews.models import OPEN_STATUSES, Case, Status
+from reviews.models import OPEN_STATUSES, Case
 from reviews.services import record_event
 
 from .models import Kind, SlaAlert, Threshold
@@ -45,7 +45,8 @@ def sweep(now: datetime | None = None) -> int:
 def holders(case: Case) -> list[User]:
     if case.assigned_to is not None and case.assigned_to.is_active:
         return [case.assigned_to]
-    return list(directors() if case.status == Status.ESCALATED else reviewers())
+    # An escalated case is the directors' even while pended (reviews.workflow.move_for).
+    return list(directors() if case.is_escalated else reviewers())
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ from .models import (
     Sex,
     Status,
 )
-from .workflow import CLINIC_WITH_REASON, CLINIC_WITHOUT_REASON
+from .workflow import CLINIC_WITH_REASON, CLINIC_WITHOUT_REASON, claimable_statuses
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -194,19 +194,21 @@ def _due_soon() -> timedelta:
 
 
 def reviewer_queue(user: User, filters: Mapping[str, Any]) -> QuerySet[Case]:
-    """The reviewer's queue: unassigned cases and the user's own (medical directors also get the
-    unheld escalated ones), filtered and sorted; the same few queries per page whatever its
-    length (tests/perf).
+    """The reviewer's queue: the unassigned cases the user may claim and the user's own (only
+    medical directors get the unheld escalated ones, pended or not), filtered and sorted; the
+    same few queries per page whatever its length (tests/perf).
 
     filters: scope ("unassigned" | "mine" | ""), status, urgency, clinic (Organization or id),
     due ("overdue" | "soon"), q (reference or member ID), sort (a QUEUE_SORTS key).
     """
     if user.role not in REVIEWER_ROLES:
         return Case.objects.none()
-    unheld = [Status.SUBMITTED, Status.PENDED]
-    if user.role == Role.MEDICAL_DIRECTOR:
-        unheld.append(Status.ESCALATED)
-    unassigned = Q(assigned_to__isnull=True, status__in=unheld)
+    # The unheld cases the user may claim, as the workflow says: an escalated case (pended or
+    # not) only for a medical director.
+    unassigned = Q(assigned_to__isnull=True) & (
+        Q(escalated_at__isnull=True, status__in=claimable_statuses(user.role, escalated=False))
+        | Q(escalated_at__isnull=False, status__in=claimable_statuses(user.role, escalated=True))
+    )
     mine = Q(assigned_to=user)
     scope = {"unassigned": unassigned, "mine": mine}.get(filters.get("scope") or "")
     qs = with_effective_due(cases_visible_to(user)).filter(scope or (unassigned | mine))

@@ -76,7 +76,7 @@ def queue_row(context: template.Context, case: Any, error: str = "") -> SafeStri
         f'<td class="d-none d-md-table-cell">{escape_text(case.organization.name)}</td>'
         f'<td data-label="Urgency">{URGENCY_BADGES[case.urgency == "expedited"]}</td>'
         f'<td data-label="Status"><span class="badge text-bg-{case_status_color(case.status)}">'
-        f"{escape_text(case.get_status_display())}</span></td>"
+        f"{escape_text(case.get_status_display())}</span>{_escalated(case)}</td>"
         f'<td class="d-none d-lg-table-cell"><span class="badge text-bg-'
         f'{recommendation_color(case.recommendation)}">'
         f"{escape_text(title(case.recommendation or '—'))}</span></td>"
@@ -85,6 +85,13 @@ def queue_row(context: template.Context, case: Any, error: str = "") -> SafeStri
         f'<td class="text-md-end">{_error(error)}{_action(context, case, user, case_url, urls)}'
         "</td></tr>"
     )
+
+
+def _escalated(case: Any) -> str:
+    # A pended case the directors keep (reviews.workflow.move_for) says so beside its status.
+    if case.escalated_at is None or case.status == "escalated":
+        return ""
+    return ' <span class="badge text-bg-info">Escalated</span>'
 
 
 def _holder(case: Any, user: Any) -> str:
