@@ -1,6 +1,9 @@
 """Every allowed move of a case, in one table, and every rule of the form "may this happen to a
 case in this status, by this role": anything not listed here is refused.
 
+One rule changes the table's moves for a case once escalated (move_for): it stays the medical
+directors' until decided or withdrawn, whatever its status.
+
 Action also names every case event (the moves and the events that change no status), and
 ACTION_LABELS is the one place that says each in words.
 """
@@ -150,7 +153,8 @@ TRANSITIONS: dict[tuple[Status, str], Move] = {
     (Status.ESCALATED, Action.RELEASE): Move(Status.ESCALATED, DIRECTOR),
     (Status.IN_REVIEW, Action.PEND): Move(Status.PENDED, REVIEWERS),
     (Status.ESCALATED, Action.PEND): Move(Status.PENDED, DIRECTOR),
-    # The answer goes back to the reviewer who asked (in review), or to the queue if released.
+    # The answer goes back to the reviewer who asked (in review), or to the queue if released;
+    # an escalated case's goes back to the directors (escalated: move_for).
     (Status.PENDED, Action.ANSWER): Move(Status.IN_REVIEW, CLINIC, unheld_to=Status.SUBMITTED),
     (Status.IN_REVIEW, Action.ESCALATE): Move(Status.ESCALATED, REVIEWERS),
     (Status.IN_REVIEW, Action.APPROVE): Move(Status.APPROVED, REVIEWERS),
