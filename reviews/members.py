@@ -62,9 +62,10 @@ def _describe(char: str) -> str:
 def name_key(last_name: str) -> str:
     """A last name for matching: no case, accents, spaces or punctuation (Müller = MULLER), and
     a letter of another script that looks like a Latin one read as that letter: "Example" spelled
-    with a Cyrillic capital Ie (U+0415) is Example, so look-alike spelling cannot hide a possible same person."""
+    with a Cyrillic capital Ie (U+0415) is Example, so look-alike letters cannot hide a possible
+    same person."""
     # Case is folded first, so a name typed in capitals and in small letters gets one key; by
-    # way of the capitals, as some small letters fold to no other (Turkish dotless ı: YILMAZ).
+    # way of the capitals, as some small letters fold to no other (Turkish dotless i, U+0131).
     decomposed = unicodedata.normalize("NFKD", last_name or "")
     folded = decomposed.upper().casefold().translate(_look_alikes())
     return "".join(c for c in folded if c.isalnum())[:100]

@@ -228,7 +228,7 @@ def test_it_marks_cases_escalated_before_the_column_from_their_history(
 
     from django.apps import apps
 
-    migration = importlib.import_module("reviews.migrations.0014_case_escalated_at")
+    migration = importlib.import_module("reviews.migrations.0015_case_escalated_at")
     case = escalated_and_pended(riverside, pharmacist, director)
     never = make_case(riverside, claim_by=pharmacist)
     Case.objects.update(escalated_at=None)

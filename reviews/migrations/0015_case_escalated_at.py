@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     """Case.escalated_at: once escalated, a case stays the medical directors' (workflow)."""
 
     dependencies = [
-        ("reviews", "0013_document_removal_reason_default"),
+        ("reviews", "0014_name_key_look_alikes"),
     ]
 
     operations = [
