@@ -53,7 +53,7 @@ def create(actor: User, body: object) -> Subscription:
         raise invalid("Expected a Subscription resource.", "Subscription")
     if body.get("criteria") != PAS_TOPIC:
         raise invalid(f"Subscription.criteria must be the PAS topic {PAS_TOPIC}.", "criteria")
-    channel = body.get("channel") or {}
+    channel = _object(body.get("channel") or {}, "Subscription.channel")
     if channel.get("type") != "rest-hook":
         raise invalid("Only rest-hook channels are offered.", "Subscription.channel.type")
     if channel.get("payload") not in ("application/fhir+json", "application/json"):
@@ -86,9 +86,23 @@ def create(actor: User, body: object) -> Subscription:
     return subscription
 
 
+def _object(value: object, where: str) -> dict[str, Any]:
+    """A JSON object where the resource needs one: a client's list or string is refused there,
+    not stumbled over later (an AttributeError, a 500)."""
+    if not isinstance(value, dict):
+        raise invalid(f"{where} must be a JSON object.", where)
+    return value
+
+
 def _payload_content(channel: dict[str, Any]) -> str:
-    extensions = (channel.get("_payload") or {}).get("extension") or []
-    found = [e.get("valueCode") for e in extensions if e.get("url") == PAYLOAD_CONTENT]
+    where = "Subscription.channel._payload"
+    extensions = _object(channel.get("_payload") or {}, where).get("extension") or []
+    if not isinstance(extensions, list):
+        raise invalid(f"{where}.extension must be a list.", f"{where}.extension")
+    found = []
+    for index, extension in enumerate(extensions):
+        if _object(extension, f"{where}.extension[{index}]").get("url") == PAYLOAD_CONTENT:
+            found.append(extension.get("valueCode"))
     content = found[0] if found else Subscription.Content.ID_ONLY
     if content not in Subscription.Content.values:
         raise invalid(
@@ -103,8 +117,13 @@ def _endpoint(url: object) -> str:
     where settings.PAS_SUBSCRIPTION_ALLOW_LOOPBACK says so (tests, development)."""
     if not isinstance(url, str) or len(url) > 500:
         raise invalid("channel.endpoint must be a URL.", "Subscription.channel.endpoint")
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname or "", parts.port  # the port read now: delivery reads it too
+    except ValueError:  # "https://[::1", "https://[zz]/" (no IPv6 address), "https://h:99999/"
+        raise invalid(
+            "channel.endpoint is not a well-formed URL.", "Subscription.channel.endpoint"
+        ) from None
     if parts.scheme == "https" and host and not _internal_literal(host):
         return url
     if parts.scheme == "http" and _loopback_host(host) and loopback_allowed():
