@@ -128,14 +128,20 @@ def check_json(body: bytes, encoding: str) -> None:
         text = body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return
+    check_json_text(text)
+
+
+def check_json_text(text: str, field: str = "") -> None:
+    """check_json of JSON as text: a body, or a form field's value that a parser will decode
+    (reviews.api.serializers.CheckedJSONField), its paths then under the field's name."""
     limit = settings.JSON_MAX_DEPTH
     if json_depth(text) > limit:
-        raise Refused("body", f"The JSON is nested more than {limit} levels deep.")
+        raise Refused(field or "body", f"The JSON is nested more than {limit} levels deep.")
     try:
         document = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=Decimal)
     except (ValueError, InvalidOperation):
         return
-    for path, value, is_key in walk(document):
+    for path, value, is_key in walk(document, field):
         if isinstance(value, str):
             check_text(path, value, "field name" if is_key else "value")
         elif isinstance(value, Decimal):
@@ -155,11 +161,11 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def walk(document: Any) -> Iterator[tuple[str, Any, bool]]:
+def walk(document: Any, root: str = "") -> Iterator[tuple[str, Any, bool]]:
     """(path, value, is_key) for every key and scalar in document order, with a stack instead
     of recursion: paths read like facts.labs[0].value or entry[2].resource.identifier[0].value
-    (a key's path is the path it would name)."""
-    pending: list[tuple[str, Any]] = [("", document)]
+    (a key's path is the path it would name), each under root if one is given."""
+    pending: list[tuple[str, Any]] = [(root, document)]
     while pending:
         path, value = pending.pop()
         if isinstance(value, dict):

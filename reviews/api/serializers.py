@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from accounts.validators import validate_npi
 from criteria.registry import POLICIES
+from pa_portal.middleware import Refused, check_json_text
 
 from .. import services
 from ..dosing import WEIGHT_MAX_KG, WEIGHT_MIN_KG, planned_infusion_date_problem
@@ -48,6 +49,24 @@ def check_facts(value: Any) -> dict[str, Any]:
     return value
 
 
+class CheckedJSONField(serializers.JSONField):
+    """A JSONField whose JSON, sent as a form field's text (urlencoded or multipart), is checked
+    as a JSON body is at the edge (pa_portal.middleware) before DRF decodes it: its json.loads
+    recurses once per bracket (3,000 nested lists: a RecursionError, a 500) and the middleware
+    cannot tell a form's JSON from its other text. Every JSONField of the API is one of these."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        as_text = self.binary or getattr(data, "is_json_string", False)
+        if as_text and isinstance(data, str | bytes):
+            text = data if isinstance(data, str) else data.decode(errors="replace")
+            try:
+                check_json_text(text, self.field_name or "")
+            except Refused as refused:
+                inside = "" if refused.field == self.field_name else f"{refused.field}: "
+                raise serializers.ValidationError(inside + refused.message) from None
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(
     {
         "type": "object",
@@ -58,7 +77,7 @@ def check_facts(value: Any) -> dict[str, Any]:
         "additionalProperties": True,
     }
 )
-class FactsField(serializers.JSONField):
+class FactsField(CheckedJSONField):
     pass
 
 
