@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tokens import issue_token
 from pas import codes
+from reviews.demo import days_ago
 
 EXAMPLES = Path(__file__).parent / "examples"
 FHIR_JSON = "application/fhir+json"
@@ -28,8 +29,19 @@ def _example_text(name: str) -> str:
 
 
 def example(name: str) -> dict[str, Any]:
-    """A fresh copy of tests/fhir/examples/<name>-bundle.json to change freely."""
-    return copy.deepcopy(json.loads(_example_text(name)))
+    """A fresh copy of tests/fhir/examples/<name>-bundle.json to change freely, its planned
+    infusion date (Claim.item.servicedDate) moved to planned_infusion()."""
+    body = copy.deepcopy(json.loads(_example_text(name)))
+    for item in body["entry"][0]["resource"].get("item", []):
+        if "servicedDate" in item:
+            item["servicedDate"] = planned_infusion()
+    return body
+
+
+def planned_infusion() -> str:
+    """The examples' planned infusion date: 20 days from today, as every door may give one
+    (not in the past, within an authorization's validity), whenever the tests run."""
+    return days_ago(-20)
 
 
 def post(client: Client, operation: str, body: Any, content_type: str = FHIR_JSON) -> Any:

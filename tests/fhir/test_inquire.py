@@ -6,7 +6,7 @@ from pas import codes
 from reviews import services
 from reviews.models import Authorization, Case
 from tests.conftest import client_for
-from tests.factories import make_case
+from tests.factories import days_ago, make_case
 from tests.fhir.support import (
     answer_bundles,
     claim_response,
@@ -168,9 +168,9 @@ def test_it_matches_the_inquirys_dates(riverside: User) -> None:
     assert case.planned_infusion_date is not None
     body = inquiry(claim_identifier="INQ-8")
     item = body["entry"][0]["resource"]["item"][0]
-    item["servicedPeriod"] = {"start": "2026-12-01", "end": "2026-12-31"}
+    item["servicedPeriod"] = {"start": days_ago(-6), "end": days_ago(-36)}  # around it
     assert len(answer_bundles(post(client_for(riverside), "inquire", body))) == 1
-    item["servicedPeriod"] = {"start": "2027-03-01", "end": "2027-03-31"}
+    item["servicedPeriod"] = {"start": days_ago(-100), "end": days_ago(-130)}  # after it
     assert answer_bundles(post(client_for(riverside), "inquire", body)) == []
 
 

@@ -18,6 +18,7 @@ from tests.fhir.support import (
     entry_index,
     example,
     outcome_issues,
+    planned_infusion,
     post,
     resources,
     review_action,
@@ -88,7 +89,7 @@ def test_it_maps_observations_onto_the_facts_the_portal_collects(riverside: User
     }
     assert (case.prescriber_name, case.prescriber_npi) == ("Dr. Hema Tologist", "1234567893")
     assert case.body_weight_kg == Decimal("80.0")
-    assert case.planned_infusion_date == date(2026, 12, 15)
+    assert case.planned_infusion_date == date.fromisoformat(planned_infusion())
     assert case.urgency == "standard"
 
 
