@@ -34,6 +34,7 @@ from .outcomes import invalid
 # A reading: (group, values, day). Readings of one group compete; the latest day wins.
 Reading = tuple[str, dict[str, Any], date | None]
 SKIPPED_STATUSES = ("entered-in-error", "cancelled")
+TENTH = Decimal("0.1")
 
 
 def read_observations(rb: RequestBundle, patient: Patient, into: Collected) -> None:
@@ -123,8 +124,19 @@ def _body_weight(obs: Observation, where: str, code: str, into: Collected) -> Re
     value, unit = _quantity(obs, where)
     if unit not in ("kg", "lb"):
         raise invalid("Body weight must be in kg or [lb_av].", f"{where}.valueQuantity")
-    kilograms = (Decimal(value) * (POUND_KG if unit == "lb" else 1)).quantize(Decimal("0.1"))
+    kilograms = _kilograms(Decimal(value), unit)
     return "body_weight_kg", {"body_weight_kg": kilograms}, observation_day(obs, where)
+
+
+def _kilograms(value: Decimal, unit: str) -> Decimal:
+    """The weight in kg to a tenth, so 176.4 lb and 80 kg said twice agree. Its range is
+    checked with the request's other details, not here: a number too large to convert or round
+    (1e27, 1e400: more digits than decimal's context holds, InvalidOperation) goes on as sent,
+    and is refused there as out of range."""
+    try:
+        return (value * POUND_KG if unit == "lb" else value).quantize(TENTH)
+    except ArithmeticError:
+        return value
 
 
 _LOINC_READERS: dict[str, Callable[[Observation, str, str, Collected], Reading | None]] = {
