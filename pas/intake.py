@@ -159,6 +159,8 @@ def refusal(exc: services.ServiceError, collected: Collected) -> FhirError:
     """A service's refusal as one OperationOutcome; the message is fit to show."""
     if isinstance(exc, services.FactsInvalid):
         return facts_error(exc.errors, collected)
+    if isinstance(exc, services.DetailsInvalid):
+        return facts_error(list(exc.errors.items()), collected)
     if isinstance(exc, services.NotAllowed):
         return FhirError.one(status.HTTP_403_FORBIDDEN, "forbidden", str(exc))
     if isinstance(exc, services.ReplayMismatch):
@@ -169,7 +171,8 @@ def refusal(exc: services.ServiceError, collected: Collected) -> FhirError:
 
 
 def facts_error(errors: list[tuple[str, str]], collected: Collected) -> FhirError:
-    """The engine's field errors, each pointed at the FHIR element the value came from."""
+    """The engine's (or the request details') field errors, each pointed at the FHIR element
+    the value came from."""
     issues = [Issue("invalid", message, collected.source_of(path)) for path, message in errors]
     return FhirError(status.HTTP_422_UNPROCESSABLE_ENTITY, issues)
 

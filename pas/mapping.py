@@ -111,7 +111,7 @@ def submission_from(rb: RequestBundle) -> Submission:
         urgency=Urgency.EXPEDITED if _is_stat(rb) else Urgency.STANDARD,
         expedite_reason=details.get("expedite_reason", ""),
         facts=collected.facts,
-        details=_case_details(details, collected),
+        details=_case_details(details),
         collected=collected,
     )
 
@@ -333,19 +333,14 @@ def _specialty(concept: CodeableConcept | None) -> str | None:
     return None
 
 
-def _case_details(details: dict[str, Any], collected: Collected) -> dict[str, Any]:
-    """The Case fields beside the facts, typed for case_create."""
+def _case_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The Case fields beside the facts, typed for the intake, which checks them as it checks
+    every door's (a weight or date out of range is refused there, pointed at its element)."""
     result: dict[str, Any] = {
         k: details[k] for k in ("prescriber_name", "prescriber_npi") if k in details
     }
     if (weight := details.get("body_weight_kg")) is not None:
-        kilograms = Decimal(weight)
-        if not Decimal(0) < kilograms < Decimal(1000):
-            raise invalid(
-                f"A body weight of {weight} kg is not believable.",
-                collected.sources.get("body_weight_kg"),
-            )
-        result["body_weight_kg"] = kilograms.quantize(Decimal("0.1"))
+        result["body_weight_kg"] = Decimal(weight)
     if planned := details.get("planned_infusion_date"):
         result["planned_infusion_date"] = date.fromisoformat(planned)
     return result

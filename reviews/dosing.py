@@ -11,10 +11,14 @@ here is the label's "vials needed", which the kit is made up to.)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.validators import npi_is_valid
 
@@ -79,9 +83,45 @@ def case_dose(case: Any) -> dict[str, str] | None:
     return dose_for(case.body_weight_kg)
 
 
-# The body weights the request forms accept (reviews.forms_prescriber, the REST serializer).
+# The body weights a request may give, whatever its door (request_detail_problems).
 WEIGHT_MIN_KG = Decimal("1")
 WEIGHT_MAX_KG = Decimal("400")
+
+
+def body_weight_problem(weight_kg: Decimal) -> str | None:
+    """Why a clinic may not give this body weight, or None."""
+    # is_finite first: comparing NaN raises, and 1e400 or Infinity is simply out of range.
+    if not (weight_kg.is_finite() and WEIGHT_MIN_KG <= weight_kg <= WEIGHT_MAX_KG):
+        return f"The body weight must be between {WEIGHT_MIN_KG} and {WEIGHT_MAX_KG} kg."
+    return None
+
+
+def request_detail_problems(details: Mapping[str, Any], *, today: date) -> dict[str, str]:
+    """Why a clinic may not give these request details, by field; empty when it may. The one
+    rule for every door: the intake and the answer to a pend refuse what this names
+    (reviews.services.drafting), and the portal's forms and the REST serializers check their
+    fields with the same functions (validate_body_weight, validate_planned_infusion_date)."""
+    problems = {}
+    weight, planned = details.get("body_weight_kg"), details.get("planned_infusion_date")
+    if weight is not None and (problem := body_weight_problem(Decimal(str(weight)))):
+        problems["body_weight_kg"] = problem
+    if planned is not None and (problem := planned_infusion_date_problem(planned, today=today)):
+        problems["planned_infusion_date"] = problem
+    return problems
+
+
+def validate_body_weight(value: Decimal | None) -> None:
+    """body_weight_problem as a field validator (Django forms and DRF serializers alike)."""
+    if value is not None and (problem := body_weight_problem(value)):
+        raise ValidationError(problem, code="body_weight")
+
+
+def validate_planned_infusion_date(value: date | None) -> None:
+    """planned_infusion_date_problem, for today, as a field validator."""
+    if value is not None and (
+        problem := planned_infusion_date_problem(value, today=timezone.localdate())
+    ):
+        raise ValidationError(problem, code="planned_infusion_date")
 
 
 def authorization_valid_to(today: date) -> date:

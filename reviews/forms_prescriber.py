@@ -26,7 +26,12 @@ from criteria.io import FIX_UNITS, HIV_STATUSES, INHIBITOR_ASSAYS, LAB_UNITS
 from criteria.registry import POLICIES
 
 from . import labels, services
-from .dosing import WEIGHT_MAX_KG, WEIGHT_MIN_KG, planned_infusion_date_problem
+from .dosing import (
+    WEIGHT_MAX_KG,
+    WEIGHT_MIN_KG,
+    validate_body_weight,
+    validate_planned_infusion_date,
+)
 from .members import MemberIdInvalid, member_key
 from .models import Case, DocumentKind, Patient, Urgency
 from .selectors import patients_visible_to
@@ -500,14 +505,18 @@ class ApprovalDetailsForm(forms.Form):
     body weight, the planned infusion date and the prescriber's NPI. The request form and the
     answer to a request for information both take them."""
 
-    planned_infusion_date = _date("Planned infusion date")
+    planned_infusion_date = _date(
+        "Planned infusion date", validators=[validate_planned_infusion_date]
+    )
+    # The range is checked by validate_body_weight, in the words every door uses (min_value and
+    # max_value would add Django's own); the input still tells the browser the range.
     body_weight_kg = forms.DecimalField(
         label="Body weight (kg)",
         required=False,
-        min_value=WEIGHT_MIN_KG,
-        max_value=WEIGHT_MAX_KG,
         max_digits=5,
         decimal_places=1,
+        validators=[validate_body_weight],
+        widget=forms.NumberInput(attrs={"min": WEIGHT_MIN_KG, "max": WEIGHT_MAX_KG}),
     )
     prescriber_npi = forms.CharField(
         label="Prescriber NPI",
@@ -516,14 +525,6 @@ class ApprovalDetailsForm(forms.Form):
         validators=[validate_npi],
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-
-    def clean_planned_infusion_date(self) -> date | None:
-        planned: date | None = self.cleaned_data.get("planned_infusion_date")
-        if planned is not None and (
-            problem := planned_infusion_date_problem(planned, today=timezone.localdate())
-        ):
-            raise ValidationError(problem)
-        return planned
 
 
 class RequestForm(FactsForm, ApprovalDetailsForm):

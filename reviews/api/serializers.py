@@ -19,7 +19,12 @@ from criteria.registry import POLICIES
 from pa_portal.middleware import Refused, check_json_text
 
 from .. import services
-from ..dosing import WEIGHT_MAX_KG, WEIGHT_MIN_KG, planned_infusion_date_problem
+from ..dosing import (
+    WEIGHT_MAX_KG,
+    WEIGHT_MIN_KG,
+    validate_body_weight,
+    validate_planned_infusion_date,
+)
 from ..forms_prescriber import APPROVAL_DETAILS, PATIENT_FIELDS
 from ..models import Case, Decision, DocumentKind, Patient, Sex, Urgency
 
@@ -117,16 +122,19 @@ class ApprovalDetailsSerializer(LightCopies, serializers.Serializer[Any]):
     prescriber_npi = serializers.CharField(
         max_length=10, required=False, allow_blank=True, default=""
     )
+    # The range and the dates a clinic may give: reviews.dosing's validators, the portal's.
     body_weight_kg = serializers.DecimalField(
         max_digits=5,
         decimal_places=1,
-        min_value=WEIGHT_MIN_KG,
-        max_value=WEIGHT_MAX_KG,
         required=False,
         allow_null=True,
         default=None,
+        validators=[validate_body_weight],
+        help_text=f"In kg, from {WEIGHT_MIN_KG} to {WEIGHT_MAX_KG}.",
     )
-    planned_infusion_date = serializers.DateField(required=False, allow_null=True, default=None)
+    planned_infusion_date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_planned_infusion_date]
+    )
 
     def validate_prescriber_npi(self, value: str) -> str:
         if value:
@@ -134,13 +142,6 @@ class ApprovalDetailsSerializer(LightCopies, serializers.Serializer[Any]):
                 validate_npi(value)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(exc.messages) from None
-        return value
-
-    def validate_planned_infusion_date(self, value: Any) -> Any:
-        if value is not None and (
-            problem := planned_infusion_date_problem(value, today=timezone.localdate())
-        ):
-            raise serializers.ValidationError(problem)
         return value
 
 

@@ -80,6 +80,8 @@ def _refusal(exc: Exception) -> APIException:
     """A service's refusal as an API error; its message is fit to show."""
     if isinstance(exc, services.FactsInvalid):
         return ValidationError({"facts": facts_errors(exc.errors)})
+    if isinstance(exc, services.DetailsInvalid):
+        return ValidationError({field: [message] for field, message in exc.errors.items()})
     if isinstance(exc, services.MemberIdInvalid):
         return ValidationError({"patient": {"member_id": [str(exc)]}})
     if isinstance(exc, services.PatientMismatch):

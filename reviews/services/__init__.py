@@ -42,6 +42,7 @@ from .drafting import (
 )
 from .errors import (
     ApprovalDetailsMissing,
+    DetailsInvalid,
     FactsInvalid,
     LifetimeLimitReached,
     NotAllowed,
@@ -84,6 +85,7 @@ __all__ = [
     "PORTAL_FACTS",
     "ApprovalDetailsMissing",
     "ClientKey",
+    "DetailsInvalid",
     "FactsInvalid",
     "Filed",
     "IdentityUnsettled",

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from accounts.models import User
 
+from ..dosing import request_detail_problems
 from ..models import (
     Case,
     Patient,
@@ -28,7 +30,7 @@ from .base import (
     record_event,
     record_events,
 )
-from .errors import ServiceError
+from .errors import DetailsInvalid, ServiceError
 from .evaluation import (
     _store_evaluation,
     evaluate_case,
@@ -37,6 +39,7 @@ from .evaluation import (
 )
 
 DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
+TENTH = Decimal("0.1")  # Case.body_weight_kg's precision
 
 
 @atomic
@@ -84,6 +87,7 @@ def _new_draft(
     """A draft request, checked and not yet saved; details other than DETAIL_FIELDS are ignored."""
     _require_clinic(actor, patient.organization_id)
     _check_urgency(urgency, expedite_reason)
+    details = _checked_details(details)
     facts = dict(facts or {})
     validate_facts(facts)
     return Case(
@@ -96,8 +100,20 @@ def _new_draft(
         expedite_reason=expedite_reason,
         facts=facts,
         created_by=actor,
-        **{k: v for k, v in details.items() if k in DETAIL_FIELDS},
+        **details,
     )
+
+
+def _checked_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    """The DETAIL_FIELDS of details, refused (DetailsInvalid) when one is a value no door may
+    give: the one check of every door's details (reviews.dosing.request_detail_problems). The
+    weight is kept to the tenth of a kg the case holds (a FHIR weight in pounds has more)."""
+    given = {k: v for k, v in details.items() if k in DETAIL_FIELDS}
+    if problems := request_detail_problems(given, today=timezone.localdate()):
+        raise DetailsInvalid(problems)
+    if given.get("body_weight_kg") is not None:
+        given["body_weight_kg"] = Decimal(str(given["body_weight_kg"])).quantize(TENTH)
+    return given
 
 
 def _check_urgency(urgency: str, expedite_reason: str) -> None:
@@ -124,13 +140,13 @@ def case_update_draft(
     _require_clinic(actor, case.organization_id)
     from_status, to_status = _move(case, actor, Action.EDIT)
     _check_urgency(urgency, expedite_reason)
+    details = _checked_details(details)
     validate_facts(facts)
     case.facts = dict(facts)
     case.urgency = urgency
     case.expedite_reason = expedite_reason
-    for name in DETAIL_FIELDS:
-        if name in details:
-            setattr(case, name, details[name])
+    for name, value in details.items():
+        setattr(case, name, value)
     case.save(update_fields=["facts", "urgency", "expedite_reason", *DETAIL_FIELDS, "updated_at"])
     record_event(case, actor, Action.EDIT, from_status=from_status, to_status=to_status)
     return case
@@ -189,7 +205,7 @@ def case_answer_rfi(
     _require_clinic(actor, case.organization_id)
     from_status, to_status = _move(case, actor, Action.ANSWER)
     rfi = case.rfis.filter(answered_at__isnull=True).first()
-    given = {k: v for k, v in (details or {}).items() if k in DETAIL_FIELDS and v not in (None, "")}
+    given = _checked_details({k: v for k, v in (details or {}).items() if v not in (None, "")})
     if not facts and not note.strip() and not given:
         raise ServiceError("Give the requested information or a note explaining it.")
     merged = {**case.facts, **(facts or {})}

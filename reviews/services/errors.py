@@ -6,6 +6,7 @@ from ..errors import ServiceError
 
 __all__ = [
     "ApprovalDetailsMissing",
+    "DetailsInvalid",
     "FactsInvalid",
     "LifetimeLimitReached",
     "NotAllowed",
@@ -21,6 +22,15 @@ class FactsInvalid(ServiceError):
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+
+
+class DetailsInvalid(ServiceError):
+    """Request details no door may give (reviews.dosing.request_detail_problems): errors maps
+    each field to why, in the words the forms and the REST API use for it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
 
 
 class LifetimeLimitReached(ServiceError):

@@ -26,17 +26,23 @@ def with_weight(body: Bundle, value: Any) -> Bundle:
     return body
 
 
+def with_planned_date(body: Bundle, day: str) -> Bundle:
+    body["entry"][0]["resource"]["item"][0]["servicedDate"] = day
+    return body
+
+
 def assert_refused(response: Any, expression: str) -> None:
     assert 400 <= response.status_code < 500, response.content
     [issue] = outcome_issues(response)
     assert expression in issue["expression"][0], issue
 
 
-@pytest.mark.parametrize("value", HUGE_WEIGHTS)
+@pytest.mark.parametrize("value", [*HUGE_WEIGHTS, "500", "999", "0.5"])
 def test_it_refuses_a_body_weight_out_of_range_on_submit(riverside: User, value: str) -> None:
     body = with_weight(example("approve"), value)
     response = post(client_for(riverside), "submit", body)
     assert_refused(response, f"Bundle.entry[{entry_index(body, 'Observation', BODY_WEIGHT)}]")
+    assert "body weight" in outcome_issues(response)[0]["diagnostics"]
     assert not Case.objects.exists() and not Patient.objects.exists()
 
 
@@ -51,3 +57,13 @@ def test_it_refuses_a_body_weight_out_of_range_in_a_claim_update(
     case.refresh_from_db()
     assert (case.status, case.body_weight_kg) == (Status.PENDED, None)
     assert not CaseEvent.objects.filter(case=case, action="answer_rfi").exists()
+
+
+@pytest.mark.parametrize("day", ["2000-01-01", "2999-01-01"])
+def test_it_refuses_a_planned_infusion_date_the_other_doors_refuse(
+    riverside: User, day: str
+) -> None:
+    response = post(client_for(riverside), "submit", with_planned_date(example("approve"), day))
+    assert_refused(response, "Bundle.entry[0].resource.item[0].serviced")
+    assert "planned infusion date" in outcome_issues(response)[0]["diagnostics"]
+    assert not Case.objects.exists() and not Patient.objects.exists()

@@ -60,7 +60,7 @@ def test_it_keeps_details_left_out_or_empty(riverside: User, pharmacist: User) -
     ("field", "value", "message"),
     [
         *BAD_DETAILS,
-        ("body_weight_kg", 9999, "less than or equal to 400"),
+        ("body_weight_kg", 9999, "between 1 and 400 kg"),
         ("body_weight_kg", "1e400", "no more than 5 digits"),
         ("prescriber_npi", "12345\x006789", "NUL character"),
     ],

@@ -27,8 +27,8 @@ GOOD_DETAILS = {
 }
 # (field, bad value, words of its error), refused on the page and through the API alike.
 BAD_DETAILS = [
-    ("body_weight_kg", "0", "greater than or equal to 1"),
-    ("body_weight_kg", "9999", "less than or equal to 400"),
+    ("body_weight_kg", "0", "between 1 and 400 kg"),
+    ("body_weight_kg", "9999", "between 1 and 400 kg"),
     ("prescriber_npi", "1234567890", "not a valid NPI"),
     ("planned_infusion_date", "9999-12-31", "within the authorization's validity"),
     ("planned_infusion_date", days_ago(1), "in the past"),
