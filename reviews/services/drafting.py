@@ -4,7 +4,7 @@ withdrawing."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -109,6 +109,8 @@ def _checked_details(details: Mapping[str, Any]) -> dict[str, Any]:
     give: the one check of every door's details (reviews.dosing.request_detail_problems). The
     weight is kept to the tenth of a kg the case holds (a FHIR weight in pounds has more)."""
     given = {k: v for k, v in details.items() if k in DETAIL_FIELDS}
+    if isinstance(planned := given.get("planned_infusion_date"), str):  # as Case's field takes it
+        given["planned_infusion_date"] = date.fromisoformat(planned)
     if problems := request_detail_problems(given, today=timezone.localdate()):
         raise DetailsInvalid(problems)
     if given.get("body_weight_kg") is not None:
