@@ -7,6 +7,8 @@ connected in AuditConfig) holds exactly:
 - SELECT, INSERT, UPDATE, DELETE on every table in the schema (never TRUNCATE, REFERENCES,
   TRIGGER, nor ownership, so no ALTER or DROP either);
 - on the append-only tables only INSERT and SELECT; SELECT only on django_migrations;
+- no TEMPORARY on the database: a temporary table cannot shadow one of ours in a session, and
+  the role has no use for one (the owner keeps its own, as the database's owner);
 - USAGE and SELECT on the sequences (nextval for ids and case references; never setval);
 - the same by default on tables and sequences the owner creates later (ALTER DEFAULT PRIVILEGES;
   the append-only tables are narrowed again here, and by their own migration).
@@ -27,8 +29,9 @@ DML = "SELECT, INSERT, UPDATE, DELETE"
 NEVER = "TRUNCATE, REFERENCES, TRIGGER"
 
 
-def statements(role: str, quote: Any) -> list[str]:
+def statements(role: str, quote: Any, database: str) -> list[str]:
     r = quote(role)
+    db = quote(database)
     sql = [
         f"REVOKE {NEVER} ON ALL TABLES IN SCHEMA public FROM {r}",
         f"GRANT {DML} ON ALL TABLES IN SCHEMA public TO {r}",
@@ -36,6 +39,11 @@ def statements(role: str, quote: Any) -> list[str]:
         f"REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA public FROM {r}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {DML} ON TABLES TO {r}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {r}",
+        # PostgreSQL grants TEMPORARY to PUBLIC by default. Only the database's owner can take
+        # it back; anyone else gets a warning and nothing changes (an external database
+        # provisioned by hand: README says how).
+        f"REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC",
+        f"REVOKE TEMPORARY ON DATABASE {db} FROM {r}",
     ]
     for table in APPEND_ONLY:
         sql.append(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {r}")
@@ -48,7 +56,9 @@ def grant_application_role(role: str, using: str = "default") -> None:
     """Give role the application's privileges on the schema, as the connected owner."""
     connection = connections[using]
     with connection.cursor() as cursor:
-        for statement in statements(role, connection.ops.quote_name):
+        cursor.execute("SELECT current_database()")
+        (database,) = cursor.fetchone() or ("",)
+        for statement in statements(role, connection.ops.quote_name, database):
             cursor.execute(statement)
 
 

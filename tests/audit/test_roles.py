@@ -5,6 +5,7 @@ The test session is the owner (it migrates and empties tables); PA_APP_DATABASE_
 """
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -92,6 +93,44 @@ def test_it_refuses_truncate_even_if_the_privilege_is_granted_by_mistake(
     assert not privileges(role, "audit_auditlog", "TRUNCATE")
 
 
+SHADOW = (
+    "CREATE TEMP TABLE audit_auditlog (chain_seq bigint, row_hash text, at timestamptz)",
+    "INSERT INTO audit_auditlog VALUES (999, repeat('f', 64), now() + interval '1 day')",
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_the_application_role_a_temporary_table(app: psycopg.Connection) -> None:
+    with pytest.raises(errors.InsufficientPrivilege, match="temporary"):
+        app.execute(SHADOW[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_temporary_table_cannot_shadow_the_audit_log_inside_its_triggers(
+    app: psycopg.Connection,
+) -> None:
+    """Even with TEMPORARY granted by mistake: the trigger functions' search_path puts pg_temp
+    last, so the chain trigger reads the real log, not the session's forged head."""
+    first_id, _ = app.execute(INSERT).fetchone() or (0, 0)
+    role, _ = app_role_credentials()
+    database = connection.ops.quote_name(connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        cursor.execute(f'GRANT TEMPORARY ON DATABASE {database} TO "{role}"')
+    try:
+        for statement in SHADOW:
+            app.execute(statement)
+        second_id, position = app.execute(
+            INSERT.replace("INTO audit_auditlog", "INTO public.audit_auditlog")
+        ).fetchone() or (0, 0)
+    finally:
+        grant_application_role(role)  # takes the mistaken grant back
+
+    first, second = AuditLog.objects.get(pk=first_id), AuditLog.objects.get(pk=second_id)
+    assert position == 2 and second.prev_hash == first.row_hash
+    assert second.at < first.at + timedelta(hours=1)  # not raised to the forged head's time
+    assert verify().ok
+
+
 def privileges(role: str, table: str, *wanted: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -122,6 +161,12 @@ def test_it_gives_the_application_role_dml_and_nothing_more(db: None) -> None:
             [role],
         )
         assert cursor.fetchone() == (0,)  # owns nothing, so may ALTER or DROP nothing
+        cursor.execute(
+            "SELECT has_database_privilege(%s, current_database(), p) "
+            "FROM unnest(ARRAY['CONNECT', 'TEMPORARY']) p",
+            [role],
+        )
+        assert cursor.fetchall() == [(True,), (False,)]  # no temporary table to shadow ours
     everything = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
     for table in tables():
         granted = privileges(role, table, *everything)
