@@ -6,7 +6,9 @@ connected in AuditConfig) holds exactly:
 
 - SELECT, INSERT, UPDATE, DELETE on every table in the schema (never TRUNCATE, REFERENCES,
   TRIGGER, nor ownership, so no ALTER or DROP either);
-- on the append-only tables only INSERT and SELECT; SELECT only on django_migrations;
+- on the append-only tables only INSERT and SELECT; no DELETE on decisions and authorizations
+  (a record of what was decided; their triggers refuse it to every role too); SELECT only on
+  django_migrations;
 - no TEMPORARY on the database: a temporary table cannot shadow one of ours in a session, and
   the role has no use for one (the owner keeps its own, as the database's owner);
 - USAGE and SELECT on the sequences (nextval for ids and case references; never setval);
@@ -23,7 +25,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 
-APPEND_ONLY = ("audit_auditlog",)
+APPEND_ONLY = ("audit_auditlog", "reviews_caseevent", "reviews_internalnote")
+# Records of what was decided: corrected (a letter written once, an authorization voided), never
+# deleted.
+NO_DELETE = ("reviews_decision", "reviews_authorization")
 READ_ONLY = ("django_migrations",)
 DML = "SELECT, INSERT, UPDATE, DELETE"
 NEVER = "TRUNCATE, REFERENCES, TRIGGER"
@@ -47,6 +52,8 @@ def statements(role: str, quote: Any, database: str) -> list[str]:
     ]
     for table in APPEND_ONLY:
         sql.append(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {r}")
+    for table in NO_DELETE:
+        sql.append(f"REVOKE DELETE ON {quote(table)} FROM {r}")
     for table in READ_ONLY:
         sql.append(f"REVOKE INSERT, UPDATE, DELETE ON {quote(table)} FROM {r}")
     return sql

@@ -91,7 +91,11 @@ class Urgency(models.TextChoices):
 
 
 class Case(models.Model):
-    """One prior-authorization request: the clinic's side and the reviewer's side of it."""
+    """One prior-authorization request: the clinic's side and the reviewer's side of it.
+
+    PostgreSQL guards it (migration 0015): its reference, clinic, patient, author and creation
+    time never change, and its status moves only as reviews.workflow.TRANSITIONS allows.
+    """
 
     reference = models.CharField(max_length=20, unique=True)
     # No index of its own: case_org_id, case_org_created and case_org_updated lead with it.
@@ -219,7 +223,9 @@ class Case(models.Model):
 
 
 class CaseEvent(models.Model):
-    """One row per state change or action on a case, written by the service that made it."""
+    """One row per state change or action on a case, written by the service that made it.
+
+    Append-only: PostgreSQL refuses UPDATE and DELETE on its rows (migration 0015)."""
 
     # No index of its own: event_case_created leads with it.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -422,7 +428,11 @@ class Document(models.Model):
 
 
 class Decision(models.Model):
-    """The final determination, with the exact facts and checklist it was made on."""
+    """The final determination, with the exact facts and checklist it was made on.
+
+    PostgreSQL keeps it as written (migration 0015): never deleted, never changed but for its
+    letter, written once; and at commit its case is decided the same way.
+    """
 
     class Outcome(models.TextChoices):
         APPROVED = "approved", "Approved"
@@ -445,7 +455,11 @@ class Decision(models.Model):
 
 
 class Authorization(models.Model):
-    """An approved Hemgenix authorization: one infusion of J1411, once per member's lifetime."""
+    """An approved Hemgenix authorization: one infusion of J1411, once per member's lifetime.
+
+    PostgreSQL keeps it as issued (migration 0015): never deleted; only voided (once) and its
+    member ID corrected; at commit its case is approved, with an approved decision.
+    """
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"

@@ -26,6 +26,7 @@ from tests.conftest import client_for
 from tests.factories import approvable_facts, make_case
 from tests.reliability.servers import wait_until
 from tests.reviews.test_letters import pdf_text
+from tests.walls import walls_down
 
 pytestmark = pytest.mark.django_db
 
@@ -153,14 +154,20 @@ def test_it_refuses_the_original_denier_in_postgresql_too(
     for decider in (director, pharmacist):
         with pytest.raises(IntegrityError, match="appeal is decided by"), transaction.atomic():
             Decision.objects.create(case=filed, outcome="approved", decided_by=decider)
-    Decision.objects.create(case=filed, outcome="approved", decided_by=second_director)
+    # The appeal decider's trigger alone: the case itself is not approved, which the commit's
+    # check would refuse (migration 0015).
+    with walls_down("reviews_decision", "reviews_decision_decided"):
+        Decision.objects.create(case=filed, outcome="approved", decided_by=second_director)
 
 
 def test_it_refuses_an_appeal_after_the_deadline(riverside: User, director: User) -> None:
     original = denied_by(riverside, director)
     # Two days past the window (180 days): one day past fails an hour a night, when UTC is past
     # midnight but the portal's time zone is not, across a daylight-saving change.
-    Decision.objects.filter(case=original).update(created_at=timezone.now() - timedelta(days=182))
+    with walls_down("reviews_decision", "reviews_decision_guard"):  # a decision is never changed
+        Decision.objects.filter(case=original).update(
+            created_at=timezone.now() - timedelta(days=182)
+        )
 
     with pytest.raises(services.ServiceError, match=r"appeal deadline .* has passed"):
         appeal(riverside, original)

@@ -16,6 +16,7 @@ from reviews import services
 from reviews.member_index import AUTHORIZATION_INDEX, missing
 from reviews.models import Authorization
 from tests.factories import make_case, make_patient
+from tests.walls import walls_down
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +37,17 @@ def test_it_reports_a_collision_voids_nothing_and_builds_the_index_once_resolved
     services.case_claim(actor=pharmacist, case=first)
     services.case_approve(actor=pharmacist, case=first)
     second = make_case(lakeside, patient=make_patient(lakeside, member_id="FEP 9"))
-    Authorization.objects.create(
-        case=second,
-        member_id=second.member_id,
-        member_key=second.member_key,
-        number="HGX-LEGACY-9",
-        valid_from=date(2025, 1, 1),
-        valid_to=date(2025, 6, 30),
-        policy_id=first.policy_id,
-    )
+    # Loaded from the old system: its case is not approved here (migration 0015 would refuse).
+    with walls_down("reviews_authorization", "reviews_authorization_approved"):
+        Authorization.objects.create(
+            case=second,
+            member_id=second.member_id,
+            member_key=second.member_key,
+            number="HGX-LEGACY-9",
+            valid_from=date(2025, 1, 1),
+            valid_to=date(2025, 6, 30),
+            policy_id=first.policy_id,
+        )
 
     out = StringIO()
     with pytest.raises(CommandError, match="1 member key"):

@@ -1,0 +1,308 @@
+"""PostgreSQL's walls around a case's decision (reviews migration 0015), attacked with the
+application role's own connection (pa_app, as the portal connects), and the services that
+still pass them. Each attack changes nothing; the test session (the owner) reads back.
+
+Transactional tests: the application's connection sees only committed rows, and the decided
+checks run at commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import IntegrityError, ProgrammingError, transaction
+from psycopg import errors
+
+from accounts.models import User
+from reviews import services
+from reviews.models import Authorization, Case, CaseEvent, Decision, Status
+from reviews.tasks import generate_letter
+from reviews.workflow import TRANSITIONS
+from tests.audit.test_roles import app_connection
+from tests.factories import make_case, make_patient
+from tests.reviews.test_appeals import denied_by
+from tests.walls import walls_down
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def app() -> Iterator[psycopg.Connection]:
+    with app_connection() as conn:
+        yield conn
+
+
+def approved(riverside: User, pharmacist: User, **patient: str) -> Case:
+    case = make_case(riverside, patient=make_patient(riverside, **patient), claim_by=pharmacist)
+    services.case_approve(actor=pharmacist, case=case)
+    return Case.objects.get(pk=case.pk)
+
+
+def refused(
+    app: psycopg.Connection,
+    error: type[Exception],
+    *statements: str,
+    match: str | None = None,
+    **params: Any,
+) -> None:
+    """The statements (named placeholders from params), in one transaction of the application's
+    role, are refused, and so rolled back."""
+    with pytest.raises(error, match=match), app.transaction():
+        for statement in statements:
+            app.execute(statement, params)
+
+
+# A forged decision and authorization for %(case)s, as the services would write them.
+DECISION = (
+    "INSERT INTO reviews_decision (case_id, outcome, decided_by_id, reason, failed_criteria, "
+    "snapshot, created_at, letter) "
+    "VALUES (%(case)s, 'approved', %(by)s, '', '[]', '{}', now(), '')"
+)
+AUTHORIZATION = (
+    "INSERT INTO reviews_authorization (case_id, member_id, member_key, number, hcpcs_code, "
+    "units, valid_from, valid_to, policy_id, state, created_at, prescriber_npi) "
+    "SELECT id, member_id, member_key, 'HGX-FORGED', 'J1411', 1, current_date, "
+    "current_date + 90, '', 'active', now(), '' FROM reviews_case WHERE id = %(case)s"
+)
+APPROVE = "UPDATE reviews_case SET status = 'approved' WHERE id = %(case)s"
+
+
+# --- status moves --------------------------------------------------------------------------
+
+
+def workflow_moves() -> set[tuple[str, str]]:
+    """Every (from, to) status change reviews/workflow.py allows, unheld destinations too."""
+    moves = set()
+    for (source, _action), move in TRANSITIONS.items():
+        for to in (move.to, move.unheld_to):
+            if to is not None and to != source:
+                moves.add((source.value, to.value))
+    return moves
+
+
+def test_postgresql_allows_exactly_the_status_moves_of_the_workflow(
+    app: psycopg.Connection, riverside: User
+) -> None:
+    """The migration's frozen list and workflow.TRANSITIONS cannot drift apart unnoticed."""
+    case = make_case(riverside, submit=False)
+    allowed = set()
+    for source in Status.values:
+        with walls_down("reviews_case", "reviews_case_guard", "reviews_case_decided"):
+            Case.objects.filter(pk=case.pk).update(status=source)
+        for to in Status.values:
+            try:
+                # Rolled back whatever happens: only the BEFORE UPDATE guard is under test here.
+                with app.transaction(force_rollback=True):
+                    app.execute("UPDATE reviews_case SET status = %s WHERE id = %s", [to, case.pk])
+            except errors.CheckViolation as refusal:
+                assert refusal.diag.constraint_name == "case_status_transition"
+            else:
+                allowed.add((source, to))
+
+    unchanged = {(s, s) for s in Status.values}  # setting the status it has is no move
+    assert allowed == workflow_moves() | unchanged
+
+
+def test_it_refuses_a_submitted_case_approved_past_the_services(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    case = make_case(riverside)  # submitted
+    refused(
+        app,
+        errors.CheckViolation,
+        APPROVE,
+        DECISION,
+        AUTHORIZATION,
+        match="no move from submitted to approved",
+        case=case.pk,
+        by=pharmacist.pk,
+    )
+    assert Case.objects.get(pk=case.pk).status == Status.SUBMITTED
+    assert not Decision.objects.filter(case=case).exists()
+    assert not Authorization.objects.exists()
+
+
+def test_it_refuses_at_commit_a_decision_or_authorization_on_a_case_not_decided(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    case = make_case(riverside, claim_by=pharmacist)  # in review
+    ids: dict[str, Any] = {"case": case.pk, "by": pharmacist.pk}
+
+    refused(app, errors.CheckViolation, DECISION, match="not approved", **ids)
+    refused(app, errors.CheckViolation, AUTHORIZATION, match="not approved", **ids)
+    refused(app, errors.CheckViolation, APPROVE, match="without a decision", **ids)
+    refused(app, errors.CheckViolation, APPROVE, AUTHORIZATION, **ids)
+
+    assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
+    assert not Decision.objects.exists() and not Authorization.objects.exists()
+
+
+# --- a decided case ------------------------------------------------------------------------
+
+
+def test_it_refuses_to_move_a_decided_case_to_another_clinic_or_make_it_an_appeal(
+    app: psycopg.Connection, riverside: User, lakeside: User, pharmacist: User, director: User
+) -> None:
+    case = approved(riverside, pharmacist)
+    denied = denied_by(riverside, director)
+    update = "UPDATE reviews_case SET {} WHERE id = %(case)s"
+    ids: dict[str, Any] = {"case": case.pk, "other": lakeside.organization_id, "denied": denied.pk}
+
+    for change in (
+        "organization_id = %(other)s",
+        "reference = 'PA-FORGED'",
+        "created_at = now()",
+        "patient_id = patient_id + 1",
+        "created_by_id = NULL",
+    ):
+        refused(app, errors.CheckViolation, update.format(change), match="never change", **ids)
+    refused(app, errors.CheckViolation, update.format("appeal_of_id = %(denied)s"), **ids)
+    refused(app, errors.CheckViolation, update.format("status = 'denied'"), **ids)
+
+    after = Case.objects.get(pk=case.pk)
+    assert (after.organization_id, after.appeal_of_id, after.status) == (
+        riverside.organization_id,
+        None,
+        Status.APPROVED,
+    )
+    assert after.reference == case.reference and after.created_at == case.created_at
+
+
+def test_it_refuses_to_rewrite_or_delete_a_decision_for_anyone(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    case = approved(riverside, pharmacist)
+    decision = Decision.objects.get(case=case)
+    update = "UPDATE reviews_decision SET {} WHERE id = %(id)s"
+
+    for change in ("outcome = 'denied'", "reason = 'rewritten'", "created_at = now()"):
+        refused(
+            app, errors.CheckViolation, update.format(change), match="never changed", id=decision.pk
+        )
+    refused(app, errors.InsufficientPrivilege, "DELETE FROM reviews_decision")
+    # The owner too: the trigger, not only the privileges.
+    with pytest.raises(ProgrammingError, match="never deleted"), transaction.atomic():
+        Decision.objects.filter(pk=decision.pk).delete()
+    with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
+        Decision.objects.filter(pk=decision.pk).update(reason="rewritten")
+
+    after = Decision.objects.get(pk=decision.pk)
+    assert (after.outcome, after.reason, after.created_at) == ("approved", "", decision.created_at)
+
+
+def test_it_writes_a_decisions_letter_once(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    case = approved(riverside, pharmacist)
+    decision = Decision.objects.get(case=case)
+
+    name = generate_letter(decision.pk)
+    assert generate_letter(decision.pk) == name  # again: nothing changes
+    written = Decision.objects.get(pk=decision.pk)
+    assert written.letter.name == name and written.letter_generated_at is not None
+
+    update = "UPDATE reviews_decision SET {} WHERE id = %(id)s"
+    for change in ("letter = 'letters/forged.pdf'", "letter_generated_at = now()", "letter = ''"):
+        refused(app, errors.CheckViolation, update.format(change), match="once", id=decision.pk)
+    after = Decision.objects.get(pk=decision.pk)
+    assert (after.letter.name, after.letter_generated_at) == (
+        name,
+        written.letter_generated_at,
+    )
+
+
+# --- authorizations ------------------------------------------------------------------------
+
+
+def test_it_keeps_the_lifetime_authorization_when_the_application_tries_to_delete_it(
+    app: psycopg.Connection, riverside: User, lakeside: User, pharmacist: User
+) -> None:
+    first = approved(riverside, pharmacist, member_id="FEP-77")
+    number = Authorization.objects.get(case=first).number
+    second = make_case(
+        lakeside, patient=make_patient(lakeside, member_id="fep 77"), claim_by=pharmacist
+    )
+
+    refused(app, errors.InsufficientPrivilege, "DELETE FROM reviews_authorization")
+    with pytest.raises(ProgrammingError, match="never deleted"), transaction.atomic():
+        Authorization.objects.all().delete()  # the owner: the trigger
+
+    with pytest.raises(services.LifetimeLimitReached):
+        services.case_approve(actor=pharmacist, case=second)
+    assert list(Authorization.objects.values_list("number", "state")) == [(number, "active")]
+    assert Case.objects.get(pk=second.pk).status == Status.IN_REVIEW
+
+
+def test_it_refuses_to_change_what_an_authorization_authorizes(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    case = approved(riverside, pharmacist)
+    authorization = Authorization.objects.get(case=case)
+    update = "UPDATE reviews_authorization SET {} WHERE id = %(id)s"
+    ids: dict[str, Any] = {"id": authorization.pk}
+
+    for change in ("valid_to = '2099-12-31'", "number = 'HGX-OTHER'", "prescriber_npi = ''"):
+        refused(app, errors.CheckViolation, update.format(change), match="only its state", **ids)
+    refused(app, errors.CheckViolation, update.format("state = 'bogus'"), match="no change", **ids)
+    # Voided is final: no reactivating it to slip past the lifetime limit.
+    with walls_down("reviews_authorization", "reviews_authorization_guard"):
+        Authorization.objects.filter(pk=authorization.pk).update(state="voided")
+    refused(
+        app,
+        errors.CheckViolation,
+        update.format("state = 'active'"),
+        match="no change from voided to active",
+        **ids,
+    )
+
+    after = Authorization.objects.get(pk=authorization.pk)
+    assert (after.valid_to, after.state) == (authorization.valid_to, "voided")
+
+
+def test_the_administrators_corrections_pass_the_walls(
+    riverside: User, pharmacist: User, portal_admin: User
+) -> None:
+    case = approved(riverside, pharmacist, member_id="FEP-1")
+    number = Authorization.objects.get(case=case).number
+
+    services.patient_correct_member_id(
+        actor=portal_admin, patient=case.patient, member_id="FEP-2", reason="typed wrong"
+    )
+    services.authorization_void(actor=portal_admin, number=number, reason="entered in error")
+
+    after = Authorization.objects.get(number=number)
+    assert (after.member_id, after.member_key, after.state) == ("FEP-2", "FEP2", "voided")
+
+
+def test_it_approves_and_denies_through_the_services(
+    riverside: User, pharmacist: User, director: User
+) -> None:
+    case = approved(riverside, pharmacist)
+    denied = denied_by(riverside, director)
+
+    assert Authorization.objects.get(case=case).state == "active"
+    assert Decision.objects.get(case=case).outcome == Status.APPROVED
+    assert Decision.objects.get(case=denied).outcome == Status.DENIED
+    assert denied.status == Status.DENIED
+
+
+# --- case history --------------------------------------------------------------------------
+
+
+def test_it_keeps_the_case_history_append_only_for_anyone(
+    app: psycopg.Connection, riverside: User
+) -> None:
+    case = make_case(riverside)
+    events = list(CaseEvent.objects.filter(case=case).values_list("id", "action", "reason"))
+
+    refused(app, errors.InsufficientPrivilege, "UPDATE reviews_caseevent SET reason = 'rewritten'")
+    refused(app, errors.InsufficientPrivilege, "DELETE FROM reviews_caseevent")
+    with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+        CaseEvent.objects.filter(case=case).update(reason="rewritten")
+    with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+        CaseEvent.objects.filter(case=case).delete()
+
+    assert list(CaseEvent.objects.filter(case=case).values_list("id", "action", "reason")) == events
