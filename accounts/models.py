@@ -75,6 +75,7 @@ class User(AbstractUser):
                 name="user_clinic_matches_role",
             ),
             models.CheckConstraint(condition=~Q(role=""), name="user_role_set"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
         ]
 
     @property

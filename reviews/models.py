@@ -169,6 +169,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(appeal_of=models.F("id")), name="case_appeal_not_itself"
             ),
+            # Only the choices: a status or urgency no code knows would fall through every rule.
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(urgency__in=Urgency.values), name="case_urgency_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),
@@ -427,6 +432,11 @@ class Document(models.Model):
         return f"{self.get_kind_display()}: {self.original_name}"
 
 
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+
+
 class Decision(models.Model):
     """The final determination, with the exact facts and checklist it was made on.
 
@@ -434,9 +444,8 @@ class Decision(models.Model):
     letter, written once; and at commit its case is decided the same way.
     """
 
-    class Outcome(models.TextChoices):
-        APPROVED = "approved", "Approved"
-        DENIED = "denied", "Denied"
+    # Module-level so that Meta below can name its values (a nested class cannot see this one).
+    Outcome = DecisionOutcome
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -450,8 +459,21 @@ class Decision(models.Model):
     letter = models.FileField(upload_to="letters/", blank=True)
     letter_generated_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
+            )
+        ]
+
     def __str__(self) -> str:
         return f"{self.case_id} {self.outcome}"
+
+
+class AuthorizationState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    # Only an administrator's correction (e.g. an approval entered in error) voids one.
+    VOIDED = "voided", "Voided"
 
 
 class Authorization(models.Model):
@@ -461,10 +483,7 @@ class Authorization(models.Model):
     member ID corrected; at commit its case is approved, with an approved decision.
     """
 
-    class State(models.TextChoices):
-        ACTIVE = "active", "Active"
-        # Only an administrator's correction (e.g. an approval entered in error) voids one.
-        VOIDED = "voided", "Voided"
+    State = AuthorizationState  # module-level for Meta, as Decision.Outcome
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="authorization")
     member_id = models.CharField(max_length=60)
@@ -497,6 +516,9 @@ class Authorization(models.Model):
                 fields=["member_key"],
                 condition=Q(state="active"),
                 name="one_active_hemgenix_authorization_per_member_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=AuthorizationState.values), name="authorization_state_valid"
             ),
             models.CheckConstraint(condition=Q(units=1), name="authorization_single_infusion"),
             models.CheckConstraint(

@@ -140,6 +140,30 @@ def test_it_refuses_at_commit_a_decision_or_authorization_on_a_case_not_decided(
     assert not Decision.objects.exists() and not Authorization.objects.exists()
 
 
+def test_it_refuses_the_bogus_values_of_a_case(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    case = make_case(riverside, claim_by=pharmacist)
+    update = "UPDATE reviews_case SET {} = 'bogus' WHERE id = %(case)s"
+
+    refused(app, errors.CheckViolation, update.format("status"), case=case.pk)
+    refused(
+        app,
+        errors.CheckViolation,
+        update.format("urgency"),
+        match="case_urgency_valid",
+        case=case.pk,
+    )
+    with (
+        walls_down("reviews_case", "reviews_case_guard"),  # the CHECK, behind the guard
+        pytest.raises(IntegrityError, match="case_status_valid"),
+        transaction.atomic(),
+    ):
+        Case.objects.filter(pk=case.pk).update(status="bogus")
+
+    assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
+
+
 # --- a decided case ------------------------------------------------------------------------
 
 
