@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 
 @contextmanager
@@ -22,14 +23,18 @@ def walls_down(table: str, *triggers: str) -> Iterator[None]:
     The application's role (pa_app) cannot ALTER a table, so the portal never could
     (tests/audit/test_roles.py). If the body fails, the rollback leaves the triggers on.
     """
-    quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
-        for trigger in triggers:
-            cursor.execute(f"ALTER TABLE {quote(table)} DISABLE TRIGGER {quote(trigger)}")
+        _switch(cursor, table, triggers, "DISABLE")
         yield
-        # ALTER TABLE refuses a table with checks still pending (Django's foreign keys are
-        # deferred): run them now, as Django's own check_constraints() does, then defer again.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for trigger in triggers:
-            cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER {quote(trigger)}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _switch(cursor, table, triggers, "ENABLE")
+
+
+def _switch(cursor: CursorWrapper, table: str, triggers: tuple[str, ...], how: str) -> None:
+    # ALTER TABLE refuses a table with checks still pending (Django's foreign keys and the
+    # decided checks are deferred): run them now, as Django's own check_constraints() does at
+    # the end of every test, then defer again.
+    quote = connection.ops.quote_name
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for trigger in triggers:
+        cursor.execute(f"ALTER TABLE {quote(table)} {how} TRIGGER {quote(trigger)}")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
