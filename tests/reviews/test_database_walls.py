@@ -113,9 +113,9 @@ def test_it_refuses_a_submitted_case_approved_past_the_services(
     refused(
         app,
         errors.CheckViolation,
-        APPROVE,
         DECISION,
         AUTHORIZATION,
+        APPROVE,
         match="no move from submitted to approved",
         case=case.pk,
         by=pharmacist.pk,
