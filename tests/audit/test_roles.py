@@ -131,6 +131,20 @@ def test_a_temporary_table_cannot_shadow_the_audit_log_inside_its_triggers(
     assert verify().ok
 
 
+def test_every_function_of_ours_runs_with_a_fixed_search_path(db: None) -> None:
+    """A function created later without SET search_path would read a session's temporary table
+    of the same name as one of ours (audit 0008, reviews 0014)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proname, coalesce('search_path=pg_catalog, public, pg_temp' = "
+            "ANY(p.proconfig), false) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+        )
+        pinned = dict(cursor.fetchall())
+    assert pinned["audit_auditlog_chain"] and pinned["reviews_case_guard"]
+    assert [name for name, fixed in pinned.items() if not fixed] == []
+
+
 def privileges(role: str, table: str, *wanted: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
