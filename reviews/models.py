@@ -93,7 +93,7 @@ class Urgency(models.TextChoices):
 class Case(models.Model):
     """One prior-authorization request: the clinic's side and the reviewer's side of it.
 
-    PostgreSQL guards it (migration 0015): its reference, clinic, patient, author and creation
+    PostgreSQL guards it (migration 0017): its reference, clinic, patient, author and creation
     time never change, and its status moves only as reviews.workflow.TRANSITIONS allows.
     """
 
@@ -230,7 +230,7 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One row per state change or action on a case, written by the service that made it.
 
-    Append-only: PostgreSQL refuses UPDATE and DELETE on its rows (migration 0015)."""
+    Append-only: PostgreSQL refuses UPDATE and DELETE on its rows (migration 0017)."""
 
     # No index of its own: event_case_created leads with it.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -440,7 +440,7 @@ class DecisionOutcome(models.TextChoices):
 class Decision(models.Model):
     """The final determination, with the exact facts and checklist it was made on.
 
-    PostgreSQL keeps it as written (migration 0015): never deleted, never changed but for its
+    PostgreSQL keeps it as written (migration 0017): never deleted, never changed but for its
     letter, written once; and at commit its case is decided the same way.
     """
 
@@ -479,7 +479,7 @@ class AuthorizationState(models.TextChoices):
 class Authorization(models.Model):
     """An approved Hemgenix authorization: one infusion of J1411, once per member's lifetime.
 
-    PostgreSQL keeps it as issued (migration 0015): never deleted; only voided (once) and its
+    PostgreSQL keeps it as issued (migration 0017): never deleted; only voided (once) and its
     member ID corrected; at commit its case is approved, with an approved decision.
     """
 

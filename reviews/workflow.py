@@ -7,7 +7,7 @@ directors' until decided or withdrawn, whatever its status.
 Action also names every case event (the moves and the events that change no status), and
 ACTION_LABELS is the one place that says each in words.
 
-PostgreSQL refuses any other status change (reviews migration 0015 holds the (from, to) pairs
+PostgreSQL refuses any other status change (reviews migration 0017 holds the (from, to) pairs
 as they were then): a new status move here needs a migration that replaces reviews_case_guard(),
 and tests/reviews/test_database_walls.py fails until it has one.
 """
@@ -260,6 +260,20 @@ def move_for(status: str, action: str, *, escalated: bool) -> Move | None:
         move.roles & DIRECTOR or move.roles,
         unheld_to=_kept_escalated(move.unheld_to) if move.unheld_to is not None else None,
     )
+
+
+def status_moves() -> set[tuple[str, str]]:
+    """Every (from, to) change of status a move can make, for a case escalated or not (a draft
+    never is): PostgreSQL's case guard allows these and no other (reviews migration 0017)."""
+    moves = set()
+    for status, action in TRANSITIONS:
+        for escalated in (False, True) if status != Status.DRAFT else (False,):
+            move = move_for(status, action, escalated=escalated)
+            assert move is not None
+            for to in (move.to, move.unheld_to):
+                if to is not None and to != status:
+                    moves.add((status.value, to.value))
+    return moves
 
 
 def _kept_escalated(status: Status) -> Status:

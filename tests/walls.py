@@ -1,4 +1,4 @@
-"""Setting up legacy data behind PostgreSQL's walls (reviews migration 0015), for tests only.
+"""Setting up legacy data behind PostgreSQL's walls (reviews migration 0017), for tests only.
 
 Some tests need rows the portal can no longer write: a decision made half a year ago, an
 authorization issued before approval stated the dose, an authorization loaded from the old

@@ -133,7 +133,7 @@ def test_a_temporary_table_cannot_shadow_the_audit_log_inside_its_triggers(
 
 def test_every_function_of_ours_runs_with_a_fixed_search_path(db: None) -> None:
     """A function created later without SET search_path would read a session's temporary table
-    of the same name as one of ours (audit 0008, reviews 0014)."""
+    of the same name as one of ours (audit 0008, reviews 0016)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.proname, coalesce('search_path=pg_catalog, public, pg_temp' = "

@@ -155,7 +155,7 @@ def test_it_refuses_the_original_denier_in_postgresql_too(
         with pytest.raises(IntegrityError, match="appeal is decided by"), transaction.atomic():
             Decision.objects.create(case=filed, outcome="approved", decided_by=decider)
     # The appeal decider's trigger alone: the case itself is not approved, which the commit's
-    # check would refuse (migration 0015).
+    # check would refuse (migration 0017).
     with walls_down("reviews_decision", "reviews_decision_decided"):
         Decision.objects.create(case=filed, outcome="approved", decided_by=second_director)
 

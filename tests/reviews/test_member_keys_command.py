@@ -37,7 +37,7 @@ def test_it_reports_a_collision_voids_nothing_and_builds_the_index_once_resolved
     services.case_claim(actor=pharmacist, case=first)
     services.case_approve(actor=pharmacist, case=first)
     second = make_case(lakeside, patient=make_patient(lakeside, member_id="FEP 9"))
-    # Loaded from the old system: its case is not approved here (migration 0015 would refuse).
+    # Loaded from the old system: its case is not approved here (migration 0017 would refuse).
     with walls_down("reviews_authorization", "reviews_authorization_approved"):
         Authorization.objects.create(
             case=second,

@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
     their choices (the TextChoices in reviews/models.py)."""
 
     dependencies = [
-        ("accounts", "0004_value_choices"),
-        ("reviews", "0015_database_walls"),
+        ("accounts", "0005_value_choices"),
+        ("reviews", "0017_database_walls"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

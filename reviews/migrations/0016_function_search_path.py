@@ -15,6 +15,6 @@ BACKWARD = "".join(f"ALTER FUNCTION {f} RESET search_path;\n" for f in FUNCTIONS
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0013_document_removal_reason_default")]
+    dependencies = [("reviews", "0015_case_escalated_at")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """A user's role is one of accounts.models.Role."""
 
     dependencies = [
-        ("accounts", "0003_hash_drf_tokens"),
+        ("accounts", "0004_api_token_clinic_and_role"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

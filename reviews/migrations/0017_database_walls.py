@@ -17,11 +17,12 @@ insufficient_privilege for a DELETE or an append-only table, as audit 0002 and r
 
 from django.db import migrations
 
-# Every function is pinned to a search_path (see 0014): a temporary table cannot shadow ours.
+# Every function is pinned to a search_path (see 0016): a temporary table cannot shadow ours.
 #
-# The status moves are reviews/workflow.py TRANSITIONS' (from, to) where to != from, the
-# answer's unheld_to included, frozen as they were when this migration was written: a migration
-# is history. tests/reviews/test_database_walls.py fails if workflow.py and this list part ways;
+# The status moves are reviews/workflow.py status_moves(): TRANSITIONS' (from, to) where
+# to != from, the answer's unheld_to included, and where an escalated case goes instead (back to
+# ESCALATED, move_for), frozen as they were when this migration was written: a migration is
+# history. tests/reviews/test_database_walls.py fails if workflow.py and this list part ways;
 # then a new migration replaces reviews_case_guard() with the new list.
 CASE_GUARD = """
 CREATE FUNCTION reviews_case_guard() RETURNS trigger LANGUAGE plpgsql
@@ -43,11 +44,11 @@ BEGIN
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status AND (OLD.status, NEW.status) NOT IN (
             ('draft', 'submitted'), ('draft', 'withdrawn'),
-            ('submitted', 'in_review'), ('submitted', 'withdrawn'),
+            ('submitted', 'in_review'), ('submitted', 'withdrawn'), ('submitted', 'escalated'),
             ('in_review', 'submitted'), ('in_review', 'pended'), ('in_review', 'escalated'),
             ('in_review', 'approved'), ('in_review', 'denied'), ('in_review', 'withdrawn'),
             ('pended', 'in_review'), ('pended', 'submitted'), ('pended', 'denied'),
-            ('pended', 'withdrawn'),
+            ('pended', 'withdrawn'), ('pended', 'escalated'),
             ('escalated', 'pended'), ('escalated', 'approved'), ('escalated', 'denied'),
             ('escalated', 'withdrawn')
         )
@@ -207,7 +208,7 @@ def dropping(*pairs: tuple[str, str]) -> str:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0014_function_search_path")]
+    dependencies = [("reviews", "0016_function_search_path")]
 
     operations = [
         migrations.RunSQL(CASE_GUARD, dropping(("reviews_case_guard", "reviews_case"))),
