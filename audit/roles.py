@@ -11,6 +11,8 @@ connected in AuditConfig) holds exactly:
   django_migrations;
 - no TEMPORARY on the database: a temporary table cannot shadow one of ours in a session, and
   the role has no use for one (the owner keeps its own, as the database's owner);
+- nothing on audit_chain_lock: the audit chain's writers queue on its row, which only the
+  owner's trigger function may lock (audit 0009);
 - USAGE and SELECT on the sequences (nextval for ids and case references; never setval);
 - the same by default on tables and sequences the owner creates later (ALTER DEFAULT PRIVILEGES;
   the append-only tables are narrowed again here, and by their own migration).
@@ -30,6 +32,8 @@ APPEND_ONLY = ("audit_auditlog", "reviews_caseevent", "reviews_internalnote")
 # deleted.
 NO_DELETE = ("reviews_decision", "reviews_authorization")
 READ_ONLY = ("django_migrations",)
+# The audit chain's lock (audit 0009): only the owner's trigger function may take it.
+NO_ACCESS = ("audit_chain_lock",)
 DML = "SELECT, INSERT, UPDATE, DELETE"
 NEVER = "TRUNCATE, REFERENCES, TRIGGER"
 
@@ -56,6 +60,8 @@ def statements(role: str, quote: Any, database: str) -> list[str]:
         sql.append(f"REVOKE DELETE ON {quote(table)} FROM {r}")
     for table in READ_ONLY:
         sql.append(f"REVOKE INSERT, UPDATE, DELETE ON {quote(table)} FROM {r}")
+    for table in NO_ACCESS:
+        sql.append(f"REVOKE ALL ON {quote(table)} FROM {r}")
     return sql
 
 

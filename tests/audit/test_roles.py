@@ -190,6 +190,8 @@ def test_it_gives_the_application_role_dml_and_nothing_more(db: None) -> None:
             assert granted == ["SELECT", "INSERT", "UPDATE"], table  # corrected, never deleted
         elif table == "django_migrations":
             assert granted == ["SELECT"], table
+        elif table == "audit_chain_lock":
+            assert granted == [], table  # only the owner's chain trigger takes it
         else:
             assert granted == ["SELECT", "INSERT", "UPDATE", "DELETE"], table
 
@@ -211,3 +213,24 @@ def test_it_grants_the_application_role_tables_that_later_migrations_create(db: 
         "UPDATE",
         "DELETE",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_no_session_of_the_application_hold_the_audit_chain(
+    app: psycopg.Connection,
+) -> None:
+    """Audit of 2026-11-26: any role may take any advisory lock, and the chain once queued on
+    one, so the application's role could hold it at session level and stall every audited
+    write. The chain queues on a row only the owner's trigger may lock."""
+    app.execute("SELECT pg_advisory_lock(1635083380)")  # the old key, held for the session
+    with pytest.raises(errors.InsufficientPrivilege):
+        app.execute("SELECT 1 FROM audit_chain_lock FOR UPDATE")
+    with pytest.raises(errors.InsufficientPrivilege):
+        app.execute("UPDATE audit_chain_lock SET id = 1")
+
+    with app_connection() as other:
+        other.execute("SET lock_timeout = '5s'")  # a wait for the chain would fail here
+        first = other.execute(INSERT).fetchone()
+        second = other.execute(INSERT).fetchone()
+    assert first is not None and second is not None and second[1] == first[1] + 1
+    assert verify().ok
