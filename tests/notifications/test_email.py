@@ -31,11 +31,10 @@ def _pend(case: Case, pharmacist: User) -> Case:
 
 def _emailed(case: Case, recipient: User) -> Notification:
     note = Notification.objects.get(case=case, kind=Kind.RFI, recipient=recipient)
-    wait_until(
-        lambda: Notification.objects.filter(pk=note.pk, emailed_at__isnull=False).exists(),
-        "the e-mail",
-        timeout=60,
-    )
+    # The audit row is written once the mail is sent; emailed_at is set before (the claim), so
+    # waiting for it alone raced the mail's file on a busy machine.
+    emailed = AuditLog.objects.filter(action="notification.emailed", object_id=str(note.pk))
+    wait_until(emailed.exists, "the e-mail", timeout=60)
     note.refresh_from_db()
     return note
 
