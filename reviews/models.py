@@ -53,6 +53,9 @@ class Patient(models.Model):
             ),
             # The target of the composite foreign key that ties a case's key to its patient's.
             models.UniqueConstraint(fields=["id", "member_key"], name="patient_id_member_key"),
+            # The target of the case's (patient, clinic) foreign key: a case is its patient's
+            # clinic's (reviews 0019).
+            models.UniqueConstraint(fields=["id", "organization"], name="patient_id_organization"),
             models.CheckConstraint(
                 condition=Q(member_key__regex=MEMBER_KEY_PATTERN), name="patient_member_key_form"
             ),

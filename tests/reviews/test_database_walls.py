@@ -18,7 +18,7 @@ from psycopg import errors
 
 from accounts.models import User
 from reviews import services
-from reviews.models import Authorization, Case, CaseEvent, Decision, Status
+from reviews.models import Authorization, Case, CaseEvent, Decision, Patient, Status
 from reviews.tasks import generate_letter
 from reviews.workflow import status_moves
 from tests.audit.test_roles import app_connection
@@ -183,6 +183,26 @@ def test_it_refuses_to_move_a_decided_case_to_another_clinic_or_make_it_an_appea
         Status.APPROVED,
     )
     assert after.reference == case.reference and after.created_at == case.created_at
+
+
+def test_it_refuses_a_case_filed_for_one_clinics_patient_under_another_clinic(
+    app: psycopg.Connection, riverside: User, lakeside: User
+) -> None:
+    """Reviews 0019: the (patient, clinic) foreign key, checked at commit, for a new row too
+    (the guard above covers changes); nor may a patient with cases change clinic under them."""
+    theirs = make_case(riverside)
+    copy = (
+        "INSERT INTO reviews_case SELECT (jsonb_populate_record(c, jsonb_build_object("
+        "'id', nextval('reviews_case_id_seq'), 'reference', 'PA-FORGED', "
+        "'organization_id', %(other)s))).* FROM reviews_case c WHERE id = %(case)s"
+    )
+    ids = {"case": theirs.pk, "other": lakeside.organization_id}
+    refused(app, errors.ForeignKeyViolation, copy, match="case_clinic_of_patient", **ids)
+    move = "UPDATE reviews_patient SET organization_id = %(other)s WHERE id = %(patient)s"
+    refused(app, errors.ForeignKeyViolation, move, other=ids["other"], patient=theirs.patient_id)
+
+    assert list(Case.objects.values_list("reference", flat=True)) == [theirs.reference]
+    assert Patient.objects.get(pk=theirs.patient_id).organization_id == riverside.organization_id
 
 
 def test_it_refuses_to_rewrite_or_delete_a_decision_for_anyone(
