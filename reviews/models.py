@@ -189,7 +189,8 @@ class Case(models.Model):
             # index (else it visits every case the reviewer ever held),
             models.Index(
                 fields=["assigned_to", "status"],
-                include=["due_at", "clock_paused_at"],
+                # escalated_at: which unheld cases a pharmacist may claim (workflow.move_for).
+                include=["due_at", "clock_paused_at", "escalated_at"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="case_open_queue",
             ),
