@@ -18,11 +18,11 @@ from psycopg import errors
 
 from accounts.models import User
 from reviews import services
-from reviews.models import Authorization, Case, CaseEvent, Decision, Patient, Status
+from reviews.models import Authorization, Case, CaseEvent, Decision, Document, Patient, Status
 from reviews.tasks import generate_letter
 from reviews.workflow import status_moves
 from tests.audit.test_roles import app_connection
-from tests.factories import make_case, make_patient
+from tests.factories import make_case, make_patient, stored_document
 from tests.reviews.test_appeals import denied_by
 from tests.walls import walls_down
 
@@ -324,6 +324,36 @@ def test_it_approves_and_denies_through_the_services(
 
 
 # --- case history --------------------------------------------------------------------------
+
+
+def test_it_keeps_a_document_as_sent_and_a_removal_as_made(
+    app: psycopg.Connection, riverside: User
+) -> None:
+    """Reviews 0021: the clinic's removal (hidden from the checklist and the decision) cannot be
+    undone behind the services, nor the stored file swapped or deleted."""
+    case = make_case(riverside, submit=False)
+    document = stored_document(case, riverside)
+    services.document_remove(actor=riverside, document=document, reason="Another patient's")
+    ids: dict[str, Any] = {"document": document.pk}
+    update = "UPDATE reviews_document SET {} WHERE id = %(document)s"
+    for change in (
+        "removed_at = NULL",
+        "removal_reason = 'rewritten'",
+        "sha256 = repeat('f', 64)",
+        "file = 'cases/other.pdf'",
+        "case_id = case_id + 1",
+    ):
+        refused(app, errors.CheckViolation, update.format(change), **ids)
+    refused(
+        app,
+        errors.InsufficientPrivilege,
+        "DELETE FROM reviews_document WHERE id = %(document)s",
+        **ids,
+    )
+
+    kept = Document.with_removed.get(pk=document.pk)
+    assert kept.removed_at is not None and kept.removal_reason == "Another patient's"
+    assert (kept.sha256, kept.file.name) == (document.sha256, document.file.name)
 
 
 def test_it_keeps_the_case_history_append_only_for_anyone(

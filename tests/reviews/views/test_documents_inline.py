@@ -17,6 +17,7 @@ from reviews import services
 from reviews.models import Case, Document
 from tests.conftest import client_for
 from tests.factories import make_case
+from tests.walls import walls_down
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -103,8 +104,10 @@ def test_it_offers_a_file_whose_bytes_are_not_what_was_recorded_only_as_a_downlo
     riverside: User, pharmacist: User
 ) -> None:
     _, document = submitted_with(riverside, "LFT.pdf", PDF)
-    # The stored file changed behind the portal's back: HTML where a PDF was.
-    document.file.save("swapped", ContentFile(b"<html><script>alert(1)</script>"), save=True)
+    # The stored file changed behind the portal's back: HTML where a PDF was (the row is behind
+    # the document's wall too, reviews 0021, so the swap is staged with it down).
+    with walls_down("reviews_document", "reviews_document_guard"):
+        document.file.save("swapped", ContentFile(b"<html><script>alert(1)</script>"), save=True)
     client = client_for(pharmacist)
     response = client.get(reverse("document_inline", args=[document.pk]))
     assert response.status_code == 415
@@ -119,7 +122,9 @@ def test_it_offers_a_file_whose_bytes_are_not_what_was_recorded_only_as_a_downlo
 def test_it_encodes_any_file_name_safely(riverside: User, pharmacist: User) -> None:
     name = 'Bericht "Leber" \u00e9\u00e8; x.pdf'
     _, document = submitted_with(riverside, "report.pdf", PDF)
-    Document.objects.filter(pk=document.pk).update(original_name=name + "\r\nSet-Cookie: a=b")
+    # A name the upload form would not keep, stored behind the document's wall (tests/walls.py).
+    with walls_down("reviews_document", "reviews_document_guard"):
+        Document.objects.filter(pk=document.pk).update(original_name=name + "\r\nSet-Cookie: a=b")
     response = client_for(pharmacist).get(reverse("document_inline", args=[document.pk]))
     disposition = response["Content-Disposition"]
     assert disposition.startswith("inline; filename*=UTF-8''Bericht%20%22Leber%22%20%C3%A9%C3%A8")
