@@ -74,7 +74,7 @@ class User(AbstractUser):
                 | (~Q(role=Role.PRESCRIBER) & Q(organization__isnull=True)),
                 name="user_clinic_matches_role",
             ),
-            models.CheckConstraint(condition=~Q(role=""), name="user_role_set"),
+            # One of the roles (no role, "", is none of them).
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
         ]
 

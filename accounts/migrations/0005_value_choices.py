@@ -4,7 +4,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """A user's role is one of accounts.models.Role."""
+    """A user's role is one of accounts.models.Role, which also says it is not empty: the older
+    user_role_set (role <> '') goes, as this covers it."""
 
     dependencies = [
         ("accounts", "0004_api_token_clinic_and_role"),
@@ -12,6 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveConstraint(model_name="user", name="user_role_set"),
         migrations.AddConstraint(
             model_name="user",
             constraint=models.CheckConstraint(
