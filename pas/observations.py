@@ -16,6 +16,8 @@ from typing import Any
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
+from reviews.dosing import WEIGHT_STEP
+
 from .bundle import RequestBundle
 from .codes import (
     HEMGENIX_SYSTEM,
@@ -34,7 +36,6 @@ from .outcomes import invalid
 # A reading: (group, values, day). Readings of one group compete; the latest day wins.
 Reading = tuple[str, dict[str, Any], date | None]
 SKIPPED_STATUSES = ("entered-in-error", "cancelled")
-TENTH = Decimal("0.1")
 
 
 def read_observations(rb: RequestBundle, patient: Patient, into: Collected) -> None:
@@ -134,7 +135,7 @@ def _kilograms(value: Decimal, unit: str) -> Decimal:
     (1e27, 1e400: more digits than decimal's context holds, InvalidOperation) goes on as sent,
     and is refused there as out of range."""
     try:
-        return (value * POUND_KG if unit == "lb" else value).quantize(TENTH)
+        return (value * POUND_KG if unit == "lb" else value).quantize(WEIGHT_STEP)
     except ArithmeticError:
         return value
 

@@ -86,6 +86,7 @@ def case_dose(case: Any) -> dict[str, str] | None:
 # The body weights a request may give, whatever its door (request_detail_problems).
 WEIGHT_MIN_KG = Decimal("1")
 WEIGHT_MAX_KG = Decimal("400")
+WEIGHT_STEP = Decimal("0.1")  # what Case.body_weight_kg holds
 
 
 def body_weight_problem(weight_kg: Decimal) -> str | None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from ..dosing import request_detail_problems
+from ..dosing import WEIGHT_STEP, request_detail_problems
 from ..models import (
     Case,
     Patient,
@@ -39,7 +39,6 @@ from .evaluation import (
 )
 
 DETAIL_FIELDS = ("prescriber_name", "prescriber_npi", "body_weight_kg", "planned_infusion_date")
-TENTH = Decimal("0.1")  # Case.body_weight_kg's precision
 
 
 @atomic
@@ -114,7 +113,7 @@ def _checked_details(details: Mapping[str, Any]) -> dict[str, Any]:
     if problems := request_detail_problems(given, today=timezone.localdate()):
         raise DetailsInvalid(problems)
     if given.get("body_weight_kg") is not None:
-        given["body_weight_kg"] = Decimal(str(given["body_weight_kg"])).quantize(TENTH)
+        given["body_weight_kg"] = Decimal(str(given["body_weight_kg"])).quantize(WEIGHT_STEP)
     return given
 
 
