@@ -97,7 +97,7 @@ class Case(models.Model):
     """One prior-authorization request: the clinic's side and the reviewer's side of it.
 
     PostgreSQL guards it (migration 0017): its reference, clinic, patient, author and creation
-    time never change, and its status moves only as reviews.workflow.TRANSITIONS allows.
+    time never change, and its status moves only as reviews.workflow.status_moves() says.
     """
 
     reference = models.CharField(max_length=20, unique=True)
@@ -229,6 +229,12 @@ class Case(models.Model):
     @property
     def is_escalated(self) -> bool:
         return self.escalated_at is not None
+
+    @property
+    def status_hides_escalation(self) -> bool:
+        """Open, the directors', and in a status that does not say so (pended, waiting for the
+        clinic): the queue row and the case page say "escalated" beside the status."""
+        return self.is_escalated and self.is_open and self.status != Status.ESCALATED
 
 
 class CaseEvent(models.Model):

@@ -89,7 +89,7 @@ def queue_row(context: template.Context, case: Any, error: str = "") -> SafeStri
 
 def _escalated(case: Any) -> str:
     # A pended case the directors keep (reviews.workflow.move_for) says so beside its status.
-    if case.escalated_at is None or case.status == "escalated":
+    if not case.status_hides_escalation:
         return ""
     return ' <span class="badge text-bg-info">Escalated</span>'
 
