@@ -1,7 +1,8 @@
 """A document on a case is a record of what the clinic sent (security audit of 2026-11-26): for
-every role, PostgreSQL refuses to delete one, to change what was stored (its case, file, name,
-type, size, hash, uploader and time), and to bring back or rewrite a removal once made: the
-clinic's removal (services/documents.py) sets removed_at, removed_by and its reason once."""
+every role, PostgreSQL refuses to delete one, to change anything of it but its removal (its case,
+file, name, type, size, hash, kind, what it supports, uploader and time), and to bring back or
+rewrite a removal once made: the clinic's removal (services/documents.py) sets removed_at,
+removed_by and its reason once."""
 
 from django.db import migrations
 
@@ -13,11 +14,9 @@ BEGIN
         RAISE EXCEPTION 'document %: a document is never deleted; the clinic removes it', OLD.id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF (NEW.case_id, NEW.file, NEW.original_name, NEW.content_type, NEW.size, NEW.sha256,
-        NEW.uploaded_by_id, NEW.uploaded_at)
-        IS DISTINCT FROM
-       (OLD.case_id, OLD.file, OLD.original_name, OLD.content_type, OLD.size, OLD.sha256,
-        OLD.uploaded_by_id, OLD.uploaded_at)
+    -- As 0017's guards: every column but the removal's, so a column added later is kept too.
+    IF to_jsonb(NEW) - 'removed_at' - 'removed_by_id' - 'removal_reason'
+        IS DISTINCT FROM to_jsonb(OLD) - 'removed_at' - 'removed_by_id' - 'removal_reason'
     THEN
         RAISE EXCEPTION 'document %: what was stored never changes', OLD.id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'document_stored_fixed';

@@ -342,6 +342,7 @@ def test_it_keeps_a_document_as_sent_and_a_removal_as_made(
         "sha256 = repeat('f', 64)",
         "file = 'cases/other.pdf'",
         "case_id = case_id + 1",
+        "supports = '[\"fix_activity\"]'",
     ):
         refused(app, errors.CheckViolation, update.format(change), **ids)
     refused(
