@@ -5,10 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PA_ENV=production
 
-# WeasyPrint needs Pango for the determination letters.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
-    && rm -rf /var/lib/apt/lists/*
+# No system libraries or fonts: letters are drawn by ReportLab with the fonts in reviews/fonts.
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -286,7 +286,7 @@ def run(argv: list[str]) -> int:
 def start_app_processes(
     stack: ExitStack, env: dict[str, str], port: int
 ) -> dict[str, subprocess.Popen[bytes]]:
-    # Celery and the libraries it runs (WeasyPrint, fontTools) log at WARNING here, so their INFO
+    # Celery and the libraries it runs log at WARNING here, so their INFO
     # lines do not bury the banner; LOG_LEVEL=INFO ./run shows them again.
     quiet = {**env, "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING")}
     if os.geteuid() == 0:  # these machines run ./run as root; Celery would say so after the banner

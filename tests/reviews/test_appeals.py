@@ -25,6 +25,7 @@ from reviews.workflow import TransitionError
 from tests.conftest import client_for
 from tests.factories import approvable_facts, make_case
 from tests.reliability.servers import wait_until
+from tests.reviews.test_letter_pdf import assert_drawn_whole
 from tests.reviews.test_letters import pdf_text
 from tests.walls import walls_down
 
@@ -124,6 +125,7 @@ def test_it_lets_another_director_overturn_the_denial_with_a_letter_of_its_own(
     text = pdf_text(render_letter_pdf(decision))
     assert "Appeal determination" in text and "Decision: APPROVED" in text
     assert f"This letter decides the appeal of request {original.reference}" in text
+    assert_drawn_whole(decision)
     assert Notification.objects.filter(case=filed, kind=Kind.APPEAL_DECIDED).exists()
 
 
@@ -144,6 +146,7 @@ def test_it_states_external_review_as_the_next_step_when_the_denial_is_upheld(
     assert "Your right to appeal" not in text
     assert "You may ask for an external review" in text
     assert "of the date of this letter" in text
+    assert_drawn_whole(decision)
 
 
 def test_it_refuses_the_original_denier_in_postgresql_too(

@@ -14,6 +14,7 @@ from reviews.models import Status
 from reviews.workflow import DenialBasis
 from tests.conftest import client_for
 from tests.factories import make_case
+from tests.reviews.test_letter_pdf import assert_drawn_whole
 from tests.reviews.views.reviewer.helpers import failing_facts, missing_hiv_facts
 
 
@@ -38,6 +39,7 @@ def test_it_denies_a_case_whose_every_line_is_met_on_clinical_judgment(
     letter = _visible(render_letter_html(decision))
     assert "This denial rests on clinical judgment" in letter
     assert "Liver fibrosis on the elastography report makes the risk too high." in letter
+    assert_drawn_whole(decision)
 
 
 @pytest.mark.django_db
@@ -91,6 +93,7 @@ def test_it_denies_unknown_lines_after_an_unanswered_request_for_information(
     letter = _visible(render_letter_html(decision))
     assert "rests on information we asked for and did not receive" in letter
     assert "Positive HIV serological test not controlled with anti-viral therapy" in letter
+    assert_drawn_whole(decision)
 
 
 @pytest.mark.django_db
