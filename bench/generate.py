@@ -132,6 +132,7 @@ def make_users(orgs: list[Organization]) -> People:
 # --- COPY ------------------------------------------------------------------------------------
 
 # Every table the generator COPYs into, in the order it fills them (foreign keys first).
+USER_ACCESS_ROWS = "accounts_user_access_audit_rows"
 TABLES = (
     "reviews_patient",
     "reviews_case",
@@ -191,7 +192,15 @@ def generate(cases: int) -> Summary:
     counts: dict[str, int] = {}
     with transaction.atomic():
         orgs = make_organizations()
-        people = make_users(orgs)
+        with connection.cursor() as cursor:
+            # The synthetic history starts in 2024. The rows PostgreSQL writes for new users
+            # (accounts 0006) would be stamped today and stand first in the audit chain, which
+            # never lets time run backwards along it: every later row would be moved to today.
+            cursor.execute(f"ALTER TABLE accounts_user DISABLE TRIGGER {USER_ACCESS_ROWS}")
+            people = make_users(orgs)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no ALTER with checks pending
+            cursor.execute(f"ALTER TABLE accounts_user ENABLE TRIGGER {USER_ACCESS_ROWS}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         planner = Planner(
             cases, [o.pk for o in orgs], people, build_variants(now.date()), now, start, SEED
         )

@@ -132,6 +132,12 @@ def test_it_audits_a_role_change_with_before_and_after(
         "pharmacist", "medical_director",
     )  # fmt: skip
     assert "role" in row.detail["fields"] and "password" not in row.detail["before"]
+    # PostgreSQL's own row of the same change (accounts 0006), whoever makes it.
+    db_row = AuditLog.objects.get(action="user.access", detail__operation="update")
+    assert db_row.object_id == str(pharmacist.pk) and db_row.actor_role == "database"
+    assert (db_row.detail["before"]["role"], db_row.detail["after"]["role"]) == (
+        "pharmacist", "medical_director",
+    )  # fmt: skip
 
 
 def test_it_audits_a_password_reset_without_the_password(
