@@ -357,6 +357,39 @@ def test_it_keeps_a_document_as_sent_and_a_removal_as_made(
     assert (kept.sha256, kept.file.name) == (document.sha256, document.file.name)
 
 
+# The columns of a document row as the services write one, for %(case)s by %(uploader)s.
+DOCUMENT = (
+    "INSERT INTO reviews_document (case_id, kind, supports, file, original_name, content_type, "
+    "size, sha256, uploaded_by_id, uploaded_at, removal_reason) VALUES (%(case)s, 'lab_report', "
+    "'[]', 'cases/x.pdf', 'x.pdf', 'application/pdf', 20, repeat('0', 64), %(uploader)s, now(), '')"
+)
+
+
+def test_it_keeps_another_clinics_staff_off_a_cases_documents(
+    app: psycopg.Connection, riverside: User, lakeside: User, pharmacist: User
+) -> None:
+    """Reviews 0022: a document on riverside's case is uploaded by riverside (or payer staff),
+    never in lakeside's name; only riverside removes one, and only one riverside uploaded."""
+    case = make_case(riverside, submit=False)
+    ids: dict[str, Any] = {"case": case.pk, "uploader": lakeside.pk}
+    refused(app, errors.CheckViolation, DOCUMENT, match="another clinic", **ids)
+
+    ours, payers = stored_document(case, riverside), stored_document(case, pharmacist, "note.pdf")
+    remove = (
+        "UPDATE reviews_document SET removed_at = now(), removed_by_id = %(by)s, "
+        "removal_reason = 'x' WHERE id = %(document)s"
+    )
+    for document, by in ((ours, lakeside), (ours, pharmacist), (payers, riverside)):
+        refused(
+            app, errors.CheckViolation, remove, match="only the case's clinic",
+            by=by.pk, document=document.pk,
+        )  # fmt: skip
+    assert Document.objects.filter(case=case).count() == 2  # none removed, none added
+
+    app.execute(remove, {"by": riverside.pk, "document": ours.pk})  # the clinic's own: allowed
+    assert list(Document.objects.filter(case=case)) == [payers]
+
+
 def test_it_keeps_the_case_history_append_only_for_anyone(
     app: psycopg.Connection, riverside: User
 ) -> None:
