@@ -5,7 +5,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PA_ENV=production
 
-# No system libraries or fonts: letters are drawn by ReportLab with the fonts in reviews/fonts.
+# Letters are drawn by ReportLab with the fonts in reviews/fonts; the few with right-to-left text
+# or letters DejaVu Sans lacks go to WeasyPrint, which needs Pango (reviews/letters.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
@@ -33,6 +34,32 @@ INLINE = {"strong": "b", "b": "b", "em": "i", "i": "i"}
 SKIPPED = {"head", "title", "style", "meta", "script"}
 # Controls other than whitespace mean nothing on paper and ReportLab's parser refuses some.
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# Written right to left: ReportLab here neither orders such text for display nor joins Arabic
+# letters (its bidirectional support needs a package not published for this platform).
+RIGHT_TO_LEFT = frozenset({"R", "AL", "RLE", "RLO", "RLI"})
+
+
+def draws(text: str) -> bool:
+    """Whether this module draws every character of text as it reads: each one DejaVu Sans has
+    in both weights, none written right to left. A letter that fails it (a member's name in
+    Hebrew, Arabic or Chinese) goes to the general engine (reviews.letters)."""
+    glyphs = _glyphs()
+    return all(
+        (ord(c) in glyphs and unicodedata.bidirectional(c) not in RIGHT_TO_LEFT)
+        for c in set(CONTROLS.sub(" ", text))
+        if not c.isspace()
+    )
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    _register_fonts()
+    from reportlab.pdfbase import pdfmetrics
+
+    regular, bold = (pdfmetrics.getFont(name).face.charToGlyph for name in (FONT, FONT_BOLD))
+    return frozenset(regular) & frozenset(bold)
 
 
 class LetterMarkupUnknown(ValueError):
@@ -246,7 +273,11 @@ def _table(node: Node) -> Any:
     addressees = "addressees" in node.classes
     columns = [width / 2, width / 2] if addressees else [4.6 * cm, width - 4.6 * cm]
     padding = (0, 1 * cm) if addressees else (1, 12)
-    table = Table(cells, colWidths=columns, hAlign="LEFT", spaceAfter=10 if addressees else 7)
+    # splitInRow: a row taller than a page (a long address or name) continues on the next one;
+    # without it ReportLab refuses the whole letter (LayoutError), and no letter is sent.
+    table = Table(
+        cells, colWidths=columns, hAlign="LEFT", spaceAfter=10 if addressees else 7, splitInRow=1
+    )
     table.setStyle(
         TableStyle(
             [

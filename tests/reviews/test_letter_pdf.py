@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 
 import pytest
 from django.utils.html import escape
@@ -14,7 +15,7 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from reviews import services
-from reviews.letter_pdf import LetterMarkupUnknown, Node, html_to_pdf, parse
+from reviews.letter_pdf import LetterMarkupUnknown, Node, draws, html_to_pdf, parse
 from reviews.letters import render_letter_html, render_letter_pdf
 from reviews.models import Decision
 from tests.factories import make_case
@@ -121,3 +122,42 @@ def test_it_keeps_any_text_as_text(words: str) -> None:
     printable = re.sub(r"[\x00-\x1f\x7f]", " ", words)
     expected = _squeezed(printable) * 2 + _squeezed(f"{printable} · page 1 of 1")
     assert _squeezed("".join(pages)) == expected
+
+
+def test_it_draws_a_cell_longer_than_a_page_across_pages() -> None:
+    """A table row taller than a page (an administrator's long clinic address, a long name) is
+    split across pages, never refused: a letter that cannot be drawn would never be sent. Every
+    word is drawn, once per place it stands (a split row's cells interleave across pages)."""
+    words = " ".join(f"word{n}" for n in range(3000))
+    html = (
+        f"<table class='addressees'><tr><td>{words}</td><td>short</td></tr></table>"
+        f"<table class='meta'><tr><td>Member</td><td>{'y' * 5000}</td></tr></table>"
+        f"<ol><li>{words}</li></ol><p>{words}</p>"
+    )
+    text = "".join(_pdf_pages(html_to_pdf(html, footer="PA-1", title="t", author="a")))
+    drawn = Counter(re.findall(r"word\d+", _squeezed(text).replace("word", " word")))
+    assert drawn == Counter({f"word{n}": 3 for n in range(3000)})
+    assert _squeezed(text).count("y") == 5000
+    assert "short" in text and "Member" in text and text.count("page ") > 5
+
+
+@pytest.mark.parametrize(
+    ("text", "drawn"),
+    [
+        (
+            "Nguy\u1ec5n M\u00fcller \u03a9\u03bc\u03ad\u03b3\u03b1 \u0418\u0432\u0430\u043d\u043e\u0432",
+            True,
+        ),
+        ("Ta\u0161ko \u00d8stergaard O'Brien-Smith 10\u00b9\u00b3 \u00d7 \u203a", True),
+        ("tab\tand\x00control\x1b", True),
+        ("\u05db\u05d4\u05df", False),  # Hebrew: right to left
+        ("\u0645\u062d\u0645\u062f", False),  # Arabic: right to left, joined letters
+        ("\u738b", False),  # Chinese: no glyph in DejaVu Sans
+        ("\U0001f9ec \uac00 \u0915", False),  # an emoji, Korean, Devanagari: no glyph
+        ("A \u202e reversed", False),  # a right-to-left override
+    ],
+)
+def test_it_says_which_text_it_draws_as_it_reads(text: str, drawn: bool) -> None:
+    """Right-to-left scripts and characters DejaVu Sans lacks go to the general engine
+    (reviews.letters.render_letter_pdf) instead of being drawn reversed or not at all."""
+    assert draws(text) is drawn

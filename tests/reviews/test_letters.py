@@ -7,6 +7,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,7 @@ from accounts.models import User
 from reviews import services, tasks
 from reviews.letters import failed_items, render_letter_pdf
 from reviews.models import Authorization, Case, CaseEvent, Decision
-from tests.factories import approvable_facts, make_case
+from tests.factories import approvable_facts, make_case, make_patient
 from tests.walls import walls_down
 
 
@@ -343,9 +344,9 @@ def test_it_says_the_quantity_follows_the_weight_for_an_approval_made_before_wei
     assert "the member's weight was not on file" in text
 
 
-def test_it_fetches_nothing_from_outside_for_a_letter(riverside: User, pharmacist: User) -> None:
-    """A letter is made from its template alone: markup in a reviewer's words (an image, a link,
-    a stylesheet, ReportLab's own <img>) stays text on the page and nothing is fetched."""
+@pytest.fixture
+def counting_server() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on loopback that counts what is asked of it (and answers 404)."""
     hits: list[str] = []
 
     class Counter(http.server.BaseHTTPRequestHandler):
@@ -360,23 +361,63 @@ def test_it_fetches_nothing_from_outside_for_a_letter(riverside: User, pharmacis
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counter)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    with pytest.raises(urllib.error.HTTPError):  # the counter counts: a fetch would show
+        urllib.request.urlopen(f"{base}/control", timeout=5)
+    assert hits == ["/control"]
+    hits.clear()
+    yield base, hits
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("last_name", "producer"), [("Example", "ReportLab"), ("\u05db\u05d4\u05df", "WeasyPrint")]
+)
+def test_it_fetches_nothing_from_outside_for_a_letter(
+    riverside: User,
+    pharmacist: User,
+    counting_server: tuple[str, list[str]],
+    last_name: str,
+    producer: str,
+) -> None:
+    """A letter is made from its template alone, by either engine (a Hebrew name goes to
+    WeasyPrint): markup in a reviewer's words (an image, a link, a stylesheet, ReportLab's own
+    <img>) stays text on the page and nothing is fetched."""
+    base, hits = counting_server
     reason = (
         f'<img src="{base}/tracker.png"/> <a href="{base}/a">link</a> '
         '<link rel="stylesheet" href="file:///etc/passwd"> &amp; <font color="red">x</font>'
     )
-    try:
-        case = make_case(
-            riverside, facts={**approvable_facts(), "fix_activity_value": "5"}, claim_by=pharmacist
-        )
-        decision = services.case_deny(
-            actor=pharmacist, case=case, failed_criteria=["fix_activity"], reason=reason
-        )
-        text = pdf_text(render_letter_pdf(decision))
-        assert hits == []
-        with pytest.raises(urllib.error.HTTPError):  # the counter counts: a fetch would show
-            urllib.request.urlopen(f"{base}/control", timeout=5)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert hits == ["/control"]
-    assert " ".join(reason.split()) in text
+    patient = make_patient(riverside, last_name=last_name)
+    case = make_case(
+        riverside,
+        patient=patient,
+        facts={**approvable_facts(), "fix_activity_value": "5"},
+        claim_by=pharmacist,
+    )
+    decision = services.case_deny(
+        actor=pharmacist, case=case, failed_criteria=["fix_activity"], reason=reason
+    )
+    pdf = render_letter_pdf(decision)
+    assert hits == []
+    metadata: dict[str, Any] = dict(PdfReader(io.BytesIO(pdf)).metadata or {})
+    assert producer in str(metadata.get("/Producer"))
+    assert "".join(reason.split()) in "".join(pdf_text(pdf).split())  # wherever lines break
+
+
+def test_the_general_engines_fetcher_refuses_every_url(caplog: pytest.LogCaptureFixture) -> None:
+    """Markup that asked WeasyPrint for an outside resource would get nothing (issue 20: its
+    default fetcher also loaded the system's certificates for every letter)."""
+    from weasyprint import HTML
+
+    from reviews.letters import _no_fetching
+
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf = HTML(
+            string='<p>x</p><img src="http://127.0.0.1:9/tracker.png">'
+            '<link rel="stylesheet" href="file:///etc/passwd">',
+            url_fetcher=_no_fetching(),
+        ).write_pdf()
+    assert pdf is not None and pdf.startswith(b"%PDF")
+    refused = [r for r in caplog.records if "loads nothing from outside" in r.getMessage()]
+    assert len(refused) == 2, caplog.text
