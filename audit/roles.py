@@ -11,8 +11,9 @@ connected in AuditConfig) holds exactly:
   django_migrations;
 - no TEMPORARY on the database: a temporary table cannot shadow one of ours in a session, and
   the role has no use for one (the owner keeps its own, as the database's owner);
-- nothing on audit_chain_lock: the audit chain's writers queue on its row, which only the
-  owner's trigger function may lock (audit 0009);
+- nothing on audit_chain_lock and reviews_member_lock: the audit chain's writers and a
+  member's approvals queue on their rows, which only the owner's functions may lock (audit
+  0009, reviews 0023);
 - USAGE and SELECT on the sequences (nextval for ids and case references; never setval);
 - the same by default on tables and sequences the owner creates later (ALTER DEFAULT PRIVILEGES;
   the append-only tables are narrowed again here, and by their own migration).
@@ -32,8 +33,9 @@ APPEND_ONLY = ("audit_auditlog", "reviews_caseevent", "reviews_internalnote")
 # deleted.
 NO_DELETE = ("reviews_decision", "reviews_authorization")
 READ_ONLY = ("django_migrations",)
-# The audit chain's lock (audit 0009): only the owner's trigger function may take it.
-NO_ACCESS = ("audit_chain_lock",)
+# The audit chain's lock (audit 0009) and the member keys' (reviews 0023): only the owner's
+# functions may take them.
+NO_ACCESS = ("audit_chain_lock", "reviews_member_lock")
 DML = "SELECT, INSERT, UPDATE, DELETE"
 NEVER = "TRUNCATE, REFERENCES, TRIGGER"
 

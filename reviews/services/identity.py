@@ -35,10 +35,11 @@ def require_identity_settled(case: Case) -> None:
 
 
 def lock_member_keys(keys: list[str]) -> None:
-    """Transaction-level advisory locks on member keys, taken in sorted order (no deadlock)."""
+    """Lock the member keys until the transaction ends, in sorted order (no deadlock), on rows
+    only the owner's function may lock (reviews 0023; an advisory lock, which any role may hold
+    at session level, let the application's role stall a member's approvals)."""
     with connection.cursor() as cursor:
-        for key in sorted(set(keys)):
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"member:{key}"])
+        cursor.execute("SELECT reviews_lock_members(%s::text[])", [sorted(set(keys))])
 
 
 @atomic

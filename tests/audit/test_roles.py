@@ -12,10 +12,14 @@ import pytest
 from django.db import connection
 from psycopg import errors
 
+from accounts.models import User
 from audit.chain import verify
 from audit.models import AuditLog
 from audit.roles import grant_application_role
+from reviews import services
+from reviews.models import Case, Status
 from tests.conftest import app_role_credentials
+from tests.factories import make_case
 
 INSERT = (
     "INSERT INTO audit_auditlog (at, actor_username, actor_role, action, object_type, object_id, "
@@ -145,6 +149,34 @@ def test_every_function_of_ours_runs_with_a_fixed_search_path(db: None) -> None:
     assert [name for name, fixed in pinned.items() if not fixed] == []
 
 
+@pytest.mark.django_db
+def test_it_lets_no_session_of_the_application_hold_a_members_approvals(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    """Audit of 2026-11-26: approvals of one member queued on an advisory lock, which the
+    application's role could hold at session level. They queue on a row of reviews_member_lock
+    now, which only the owner's function may lock (reviews 0023)."""
+    case = make_case(riverside, claim_by=pharmacist)
+    app.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"member:{case.member_key}"])  # the old
+    for statement in (
+        "SELECT 1 FROM reviews_member_lock FOR UPDATE",
+        "INSERT INTO reviews_member_lock VALUES ('X')",
+        "DELETE FROM reviews_member_lock",
+    ):
+        with pytest.raises(errors.InsufficientPrivilege):
+            app.execute(statement)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '5s'")  # a wait on the old lock would fail here
+    services.case_approve(actor=pharmacist, case=case)
+    assert Case.objects.get(pk=case.pk).status == Status.APPROVED
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM reviews_member_lock WHERE member_key = %s", [case.member_key]
+        )
+        assert cursor.fetchone() == (1,)
+
+
 def privileges(role: str, table: str, *wanted: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -190,8 +222,8 @@ def test_it_gives_the_application_role_dml_and_nothing_more(db: None) -> None:
             assert granted == ["SELECT", "INSERT", "UPDATE"], table  # corrected, never deleted
         elif table == "django_migrations":
             assert granted == ["SELECT"], table
-        elif table == "audit_chain_lock":
-            assert granted == [], table  # only the owner's chain trigger takes it
+        elif table in ("audit_chain_lock", "reviews_member_lock"):
+            assert granted == [], table  # only the owner's functions take them
         else:
             assert granted == ["SELECT", "INSERT", "UPDATE", "DELETE"], table
 

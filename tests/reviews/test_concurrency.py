@@ -2,9 +2,9 @@
 
 The lifetime limit is the database's guarantee (a partial unique index on active
 authorizations per canonical member key, and composite foreign keys that keep that key the
-case's and the patient's); the services also serialize approvals per member key on an advisory
-lock, so one person under two keys ruled the same is counted too. One decision per case is the
-row lock's.
+case's and the patient's); the services also serialize approvals per member key on a row lock
+(reviews 0023), so one person under two keys ruled the same is counted too. One decision per
+case is the case row's lock.
 """
 
 import threading
