@@ -36,7 +36,7 @@ from .models import (
     Sex,
     Status,
 )
-from .workflow import CLINIC_WITH_REASON, CLINIC_WITHOUT_REASON, claimable_statuses
+from .workflow import CLINIC_WITH_REASON, CLINIC_WITHOUT_REASON, Action, claimable_statuses
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -441,3 +441,21 @@ def effective_statuses(
         line["id"]: rulings[line["id"]].status if line["id"] in rulings else line["status"]
         for line in case.checklist.get("lines", [])
     }
+
+
+def escalated_decisions_by_others() -> QuerySet[CaseEvent]:
+    """The decision events on cases escalated before them whose decider was not a medical
+    director at the time (the event's actor_role). None can be made now (workflow.move_for);
+    before 2026-11-26 a pended escalated case lost its escalation when the clinic answered, and a
+    pharmacist could decide it. For a medical director to re-check (manage.py
+    escalated_decisions)."""
+    return (
+        CaseEvent.objects.filter(
+            action__in=[Action.APPROVE, Action.DENY],
+            case__escalated_at__isnull=False,
+            case__escalated_at__lte=F("created_at"),
+        )
+        .exclude(actor_role=Role.MEDICAL_DIRECTOR)
+        .select_related("case", "actor")
+        .order_by("created_at", "pk")
+    )
