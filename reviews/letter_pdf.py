@@ -3,7 +3,9 @@
 The template (templates/reviews/letters/determination.html) stays the one source of what a letter
 says; this module knows the dozen elements it uses and draws them. WeasyPrint, a general HTML and
 CSS engine, laid the same two pages out in ~65 ms of CPU, most of what a decision cost the worker
-(issue 20, bench/README.md); drawing them directly takes ~12 ms.
+(issue 20, bench/README.md); drawing them directly takes ~14-17 ms. A letter with text it cannot
+draw as it reads (right to left, or a character DejaVu Sans lacks: draws()) still goes to
+WeasyPrint (reviews.letters.render_letter_pdf).
 
 The markup is a contract: an element or class this module does not know raises
 LetterMarkupUnknown, so a template change cannot drop a sentence from the letter silently.
@@ -29,13 +31,10 @@ FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 INK = "#1f3b63"  # the letterhead's blue
 GREY = "#444444"  # small print
 
-BLOCKS = {"div", "p", "h1", "h2", "table", "ol", "ul"}
 INLINE = {"strong": "b", "b": "b", "em": "i", "i": "i"}
 SKIPPED = {"head", "title", "style", "meta", "script"}
 # Controls other than whitespace mean nothing on paper and ReportLab's parser refuses some.
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 # Written right to left: ReportLab here neither orders such text for display nor joins Arabic
 # letters (its bidirectional support needs a package not published for this platform).
 RIGHT_TO_LEFT = frozenset({"R", "AL", "RLE", "RLO", "RLI"})
