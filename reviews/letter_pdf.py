@@ -162,28 +162,20 @@ def _styles() -> dict[str, Any]:
         ),
         "plan-small": ParagraphStyle("plan-small", small, spaceAfter=0),
         "outcome": ParagraphStyle("outcome", body, fontName=FONT_BOLD, fontSize=13, leading=17),
-        "h1": ParagraphStyle(
-            "h1",
-            body,
-            fontName=FONT_BOLD,
-            fontSize=15,
-            leading=19,
-            spaceBefore=6,
-            spaceAfter=3,
-            keepWithNext=1,
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            body,
-            fontName=FONT_BOLD,
-            fontSize=12,
-            leading=16,
-            spaceBefore=14,
-            spaceAfter=5,
-            keepWithNext=1,
-        ),
+        "h1": _heading("h1", body, size=15, before=6, after=3),
+        "h2": _heading("h2", body, size=12, before=14, after=5),
         "li": ParagraphStyle("li", body, spaceAfter=5),
     }
+
+
+def _heading(name: str, body: Any, *, size: float, before: float, after: float) -> Any:
+    """A heading: bold, kept with what follows it (never alone at a page's foot)."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(
+        name, body, fontName=FONT_BOLD, fontSize=size, leading=size + 4, spaceBefore=before,
+        spaceAfter=after, keepWithNext=1,
+    )  # fmt: skip
 
 
 _fonts_lock = threading.Lock()
