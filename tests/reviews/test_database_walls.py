@@ -16,7 +16,7 @@ import pytest
 from django.db import IntegrityError, ProgrammingError, transaction
 from psycopg import errors
 
-from accounts.models import User
+from accounts.models import REVIEWER_ROLES, Role, User
 from reviews import services
 from reviews.models import Authorization, Case, CaseEvent, Decision, Document, Patient, Status
 from reviews.tasks import generate_letter
@@ -321,6 +321,24 @@ def test_it_approves_and_denies_through_the_services(
     assert Decision.objects.get(case=case).outcome == Status.APPROVED
     assert Decision.objects.get(case=denied).outcome == Status.DENIED
     assert denied.status == Status.DENIED
+
+
+def test_it_refuses_a_decision_in_anyone_but_a_reviewers_name(
+    app: psycopg.Connection, users: dict[str, User], riverside: User, pharmacist: User
+) -> None:
+    """Reviews 0024: a decision is a pharmacist's or a medical director's, and an escalated
+    case's a medical director's, whatever the application's role writes."""
+    case = make_case(riverside, claim_by=pharmacist)
+    others = [u for u in users.values() if u.role not in REVIEWER_ROLES]
+    assert {u.role for u in others} == set(Role) - REVIEWER_ROLES  # every other role is tried
+    for user in others:
+        refused(app, errors.CheckViolation, DECISION, match="pharmacist or a medical director",
+                case=case.pk, by=user.pk)  # fmt: skip
+
+    services.case_escalate(actor=pharmacist, case=case, reason="needs MD")
+    refused(app, errors.CheckViolation, DECISION, match="decided by a medical director",
+            case=case.pk, by=pharmacist.pk)  # fmt: skip
+    assert not Decision.objects.filter(case=case).exists()
 
 
 # --- case history --------------------------------------------------------------------------
