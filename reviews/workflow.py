@@ -15,11 +15,17 @@ and tests/reviews/test_database_walls.py fails until it has one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from accounts.models import CLINIC_ROLES, DIRECTOR_ROLES, REVIEWER_ROLES, Role
 
 from .errors import ServiceError
 from .models import Status
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    from .models import Case
 
 
 class Action:
@@ -506,3 +512,14 @@ def available_actions(
             continue
         available.append(action)
     return available
+
+
+def actions_on(case: Case, user: User) -> list[str]:
+    """available_actions for one case as it stands (status, holder, escalation) and one user."""
+    return available_actions(
+        case.status,
+        role=user.role,
+        actor_id=user.pk,
+        holder_id=case.assigned_to_id,
+        escalated=case.is_escalated,
+    )

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews import labels, letters, selectors
-from reviews.workflow import ACTION_LABELS, Action, available_actions
+from reviews.workflow import ACTION_LABELS, Action, actions_on
 
 register = template.Library()
 
@@ -52,13 +52,7 @@ def due_class(state: str) -> str:
 @register.filter
 def claimable_by(case: Any, user: Any) -> bool:
     """Whether the queue offers this user a Claim button (the workflow table and holder rule)."""
-    return Action.CLAIM in available_actions(
-        case.status,
-        role=user.role,
-        actor_id=user.pk,
-        holder_id=case.assigned_to_id,
-        escalated=case.is_escalated,
-    )
+    return Action.CLAIM in actions_on(case, user)
 
 
 # --- prescriber portal (issue 4) --------------------------------------------------------------

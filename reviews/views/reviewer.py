@@ -43,7 +43,7 @@ from ..forms_reviewer import (
 )
 from ..models import INTERNAL_NOTE_MAX_LENGTH, Case
 from ..policy import current_policy_settings
-from ..workflow import Action, available_actions
+from ..workflow import Action, actions_on
 from .documents import documents_by_criterion
 
 REVIEWERS = tuple(REVIEWER_ROLES)
@@ -146,13 +146,7 @@ def _render_case(
     record = selectors.case_record(case)
     overrides = selectors.effective_overrides(case)
     statuses = selectors.effective_statuses(case, overrides)
-    actions = available_actions(
-        case.status,
-        role=user.role,
-        actor_id=user.pk,
-        holder_id=case.assigned_to_id,
-        escalated=case.is_escalated,
-    )
+    actions = actions_on(case, user)
     # Viewing a case shows PHI: every view is audited.
     audit_record(action="case.view", request=request, case=case)
     policy = current_policy_settings()
@@ -477,13 +471,7 @@ def _line_row(
 ) -> HttpResponse:
     user = _user(request)
     overrides = selectors.effective_overrides(case)
-    actions = available_actions(
-        case.status,
-        role=user.role,
-        actor_id=user.pk,
-        holder_id=case.assigned_to_id,
-        escalated=case.is_escalated,
-    )
+    actions = actions_on(case, user)
     can_rule = Action.RULE in actions
     context: dict[str, Any] = {
         "case": case,
