@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+MARGIN_CM = 2  # the template's @page margin, on US Letter
 INK = "#1f3b63"  # the letterhead's blue
 GREY = "#444444"  # small print
 
@@ -255,12 +256,13 @@ def _letterhead(node: Node) -> list[Any]:
 
 
 def _table(node: Node) -> Any:
+    from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     rows = [_only(tr, "td") for tr in _only(_rows_holder(node), "tr")]
     cells = [[Paragraph(inline(td), _styles()["cell"]) for td in row] for row in rows]
-    width = 21.59 * cm - 4 * cm  # US Letter less the 2 cm margins
+    width = LETTER[0] - 2 * MARGIN_CM * cm  # the frame html_to_pdf lays the letter in
     addressees = "addressees" in node.classes
     columns = [width / 2, width / 2] if addressees else [4.6 * cm, width - 4.6 * cm]
     padding = (0, 1 * cm) if addressees else (1, 12)
@@ -316,10 +318,10 @@ def html_to_pdf(html: str, *, footer: str, title: str, author: str) -> bytes:
     document = SimpleDocTemplate(
         buffer,
         pagesize=LETTER,
-        leftMargin=2 * cm,
-        rightMargin=2 * cm,
-        topMargin=2 * cm,
-        bottomMargin=2 * cm,
+        leftMargin=MARGIN_CM * cm,
+        rightMargin=MARGIN_CM * cm,
+        topMargin=MARGIN_CM * cm,
+        bottomMargin=MARGIN_CM * cm,
         title=title,
         author=author,
         creator=author,
