@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organization, Role, User
 from accounts.validators import npi_is_valid
+from tests.walls import walls_down
 
 from . import rows as rows_
 from .plan import People, Planner
@@ -192,15 +193,11 @@ def generate(cases: int) -> Summary:
     counts: dict[str, int] = {}
     with transaction.atomic():
         orgs = make_organizations()
-        with connection.cursor() as cursor:
-            # The synthetic history starts in 2024. The rows PostgreSQL writes for new users
-            # (accounts 0006) would be stamped today and stand first in the audit chain, which
-            # never lets time run backwards along it: every later row would be moved to today.
-            cursor.execute(f"ALTER TABLE accounts_user DISABLE TRIGGER {USER_ACCESS_ROWS}")
+        # The synthetic history starts in 2024. The rows PostgreSQL writes for new users
+        # (accounts 0006) would be stamped today and stand first in the audit chain, which
+        # never lets time run backwards along it: every later row would be moved to today.
+        with walls_down("accounts_user", USER_ACCESS_ROWS):
             people = make_users(orgs)
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no ALTER with checks pending
-            cursor.execute(f"ALTER TABLE accounts_user ENABLE TRIGGER {USER_ACCESS_ROWS}")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         planner = Planner(
             cases, [o.pk for o in orgs], people, build_variants(now.date()), now, start, SEED
         )

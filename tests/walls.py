@@ -2,7 +2,8 @@
 
 Some tests need rows the portal can no longer write: a decision made half a year ago, an
 authorization issued before approval stated the dose, an authorization loaded from the old
-system. walls_down switches named triggers off around such a setup and on again.
+system. walls_down switches named triggers off around such a setup and on again; the
+benchmark's generator (bench/generate.py) uses it too, for its users' history.
 """
 
 from __future__ import annotations
