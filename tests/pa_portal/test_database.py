@@ -1,3 +1,4 @@
+import pytest
 from django.db import connection
 
 
@@ -8,3 +9,34 @@ def test_it_runs_on_postgresql(db: None) -> None:
         (version,) = cursor.fetchone()
     assert version.startswith("PostgreSQL ")
     assert int(getattr(connection, "pg_version", 0)) >= 160000
+
+
+def test_it_binds_parameters_on_the_server_and_prepares_what_repeats(db: None) -> None:
+    """Issue 20: a statement run again on a connection is planned once (pg_prepared_statements
+    lists it), and its values travel apart from the SQL text (none appears in it)."""
+    from accounts.models import Organization
+
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    for number in range(threshold + 2):
+        list(Organization.objects.filter(name=f"no such clinic {number}"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%accounts_organization%"],
+        )
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) == 1
+    assert "no such clinic" not in statements[0]
+    assert "$1" in statements[0]
+
+
+def test_it_turns_prepared_statements_off_for_a_pooler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DB_PREPARE_THRESHOLD=off is what a transaction-mode pooler without prepared-statement
+    support needs (psycopg's None)."""
+    from pa_portal.settings import _prepare_threshold
+
+    for value, expected in [("off", None), (" None ", None), ("0", 0), ("7", 7)]:
+        monkeypatch.setenv("DB_PREPARE_THRESHOLD", value)
+        assert _prepare_threshold() == expected
+    monkeypatch.delenv("DB_PREPARE_THRESHOLD")
+    assert _prepare_threshold() == 5
