@@ -41,14 +41,14 @@ def backend_cpu() -> float:
 
 def server_side_binding(on: bool) -> None:
     """Off: client-side binding, nothing prepared (Django's default, and this project's before
-    the fifth pass of issue 20). On: parameters bound by the server, statements prepared after
-    five runs (the settings' default)."""
+    the fifth pass of issue 20). On: parameters bound by the server, statements prepared on their
+    second run (the settings' default)."""
     from django.db import connection
 
     connection.close()
     options = connection.settings_dict.setdefault("OPTIONS", {})
     options["server_side_binding"] = on
-    options["prepare_threshold"] = 5 if on else None
+    options["prepare_threshold"] = 1 if on else None
 
 
 _OVERRIDES: dict[str, Any] = {}

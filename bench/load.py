@@ -222,6 +222,21 @@ def check_integrity(decisions_sent: int) -> dict[str, int]:
     return counts
 
 
+def transactions() -> str:
+    """Commits and rollbacks in the load test's database (a rollback also drops the prepared
+    statements of its connection: psycopg deallocates them all)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database"
+            " WHERE datname = current_database()"
+        )
+        commits, rollbacks = cursor.fetchone()
+    return f"- transactions: {commits} committed, {rollbacks} rolled back"
+
+
 def report(stats: Stats, seconds: float, counts: dict[str, int]) -> str:
     lines = [
         "| request | count | per second | p50 ms | p95 ms | statuses |",
@@ -339,6 +354,7 @@ def main() -> int:
         counts = check_integrity(decisions_sent=sent)
         requests = sum(map(len, stats.latencies.values()))
         print(report(stats, elapsed, counts))
+        print(transactions())
         print(cpu_report(meter.seconds(), elapsed, requests))
         if args.json:
             figures: dict[str, object] = {"requests per second": requests / elapsed}

@@ -57,9 +57,12 @@ def database_from_url(url: str) -> dict[str, object]:
         "ATOMIC_REQUESTS": False,
         # Parameters travel apart from the SQL (the extended protocol), and a statement a
         # connection runs more than DB_PREPARE_THRESHOLD times is parsed and planned once
-        # (issue 20: PostgreSQL's CPU per request fell by a quarter or more). A pooler in
-        # transaction mode without prepared-statement support (PgBouncer < 1.21, or
-        # max_prepared_statements = 0) needs DB_PREPARE_THRESHOLD=off.
+        # (issue 20). 1, not psycopg's 5: psycopg forgets every prepared statement of a
+        # connection at each rollback (a refused claim is one), and at 5 a statement run once a
+        # decision was seldom prepared between two; never 0, or each savepoint (a new name
+        # every time) would be prepared and deallocated. A pooler in transaction mode without
+        # prepared-statement support (PgBouncer < 1.21, or max_prepared_statements = 0) needs
+        # DB_PREPARE_THRESHOLD=off.
         "OPTIONS": {
             "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
             "prepare_threshold": _prepare_threshold(),
@@ -68,7 +71,7 @@ def database_from_url(url: str) -> dict[str, object]:
 
 
 def _prepare_threshold() -> int | None:
-    value = env_str("DB_PREPARE_THRESHOLD", "5").strip().lower()
+    value = env_str("DB_PREPARE_THRESHOLD", "1").strip().lower()
     return None if value in {"off", "none", ""} else int(value)
 
 

@@ -39,4 +39,4 @@ def test_it_turns_prepared_statements_off_for_a_pooler(monkeypatch: pytest.Monke
         monkeypatch.setenv("DB_PREPARE_THRESHOLD", value)
         assert _prepare_threshold() == expected
     monkeypatch.delenv("DB_PREPARE_THRESHOLD")
-    assert _prepare_threshold() == 5
+    assert _prepare_threshold() == 1
