@@ -370,7 +370,7 @@ def _render_detail(
 @clinic_only
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, case_for(clinic_user(request), pk))
+    return _render_detail(request, case_for(clinic_user(request), pk, with_outcome=True))
 
 
 def _render_answer(

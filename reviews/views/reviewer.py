@@ -135,7 +135,7 @@ def _fact_sections(case: Case) -> Any:
 @require_GET
 @role_required(*REVIEWERS)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_case(request, selectors.reviewer_case(_user(request), pk))
+    return _render_case(request, selectors.reviewer_case(_user(request), pk, with_outcome=True))
 
 
 def _render_case(

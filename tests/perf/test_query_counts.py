@@ -27,9 +27,9 @@ pytestmark = pytest.mark.django_db
 # its user's unread notifications for the badge (one query); the metrics add the SLA alerts and
 # the appeals (one query each).
 QUEUE = 10  # issue 20: the page's rows in one query, the clinics without models (13 before)
-CASE_PAGE = 19  # issue 14: + the possible-same-person look-up; issue 16: + internal notes, + the
+CASE_PAGE = 17  # issue 14: + the possible-same-person look-up; issue 16: + internal notes, + the
 # approve panel's operating rules (what the approval still needs); issue 20: the rules read once
-# a request, the documents once (21 -> 19)
+# a request, the documents once (21 -> 19), the decision and authorization with the case (-> 17)
 CLINIC_LIST = 9
 AUDIT_LOG = 11
 AUDIT_LOG_BY_CLINIC = 12

@@ -200,6 +200,29 @@ def test_it_assigns_and_releases(riverside: User, pharmacist: User, director: Us
     assert (case.status, case.assigned_to) == (Status.SUBMITTED, None)
 
 
+def test_it_offers_the_active_reviewers_to_assign_by_name(
+    riverside: User, pharmacist: User, director: User, auditor: User
+) -> None:
+    retired = User.objects.create_user(
+        "retired", role=pharmacist.role, first_name="Rita", last_name="Retired", is_active=False
+    )
+    case = make_case(riverside)
+
+    page = client_for(pharmacist).get(reverse("reviewer:case", args=[case.pk]))
+    field = page.context["forms"]["assign"]["reviewer"].field
+    choices = list(field.widget.choices)
+
+    assert choices == [
+        ("", field.empty_label),
+        *sorted(
+            [(pharmacist.pk, pharmacist.display_name), (director.pk, director.display_name)],
+            key=lambda choice: User.objects.get(pk=choice[0]).last_name,
+        ),
+    ]
+    assert director.display_name in page.content.decode()
+    assert retired.pk not in [pk for pk, _ in choices] and auditor.pk not in dict(choices)
+
+
 def test_it_refuses_a_decision_from_a_reviewer_who_does_not_hold_the_case(
     riverside: User, pharmacist: User, director: User
 ) -> None:
