@@ -51,6 +51,20 @@ def server_side_binding(on: bool) -> None:
     options["prepare_threshold"] = 1 if on else None
 
 
+def custom_plans(on: bool) -> None:
+    """Both prepared; on: planned for each run's values (plan_cache_mode=force_custom_plan)
+    instead of PostgreSQL's choice of a generic plan after five runs."""
+    from django.db import connection
+
+    connection.close()
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    options.update(server_side_binding=True, prepare_threshold=1)
+    if on:
+        options["options"] = "-c plan_cache_mode=force_custom_plan"
+    else:
+        options.pop("options", None)
+
+
 _OVERRIDES: dict[str, Any] = {}
 
 
@@ -89,6 +103,7 @@ SWITCHES: dict[str, Callable[[bool], None]] = {
     "gc_freeze": gc_freeze,
     "gc_threshold": gc_threshold,
     "server_side_binding": server_side_binding,
+    "custom_plans": custom_plans,
     "no_i18n": setting("USE_I18N", True, False),
 }
 

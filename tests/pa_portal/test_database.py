@@ -40,3 +40,43 @@ def test_it_turns_prepared_statements_off_for_a_pooler(monkeypatch: pytest.Monke
         assert _prepare_threshold() == expected
     monkeypatch.delenv("DB_PREPARE_THRESHOLD")
     assert _prepare_threshold() == 1
+
+
+def plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return str(cursor.fetchone()[0])
+
+
+def test_it_plans_a_report_for_its_own_values_and_only_there(db: None) -> None:
+    from pa_portal.db import planned_for_these_values
+
+    with planned_for_these_values():
+        inside = plan_cache_mode()
+    assert (inside, plan_cache_mode()) == ("force_custom_plan", "auto")
+
+
+def test_it_plans_the_review_metrics_for_their_period(db: None) -> None:
+    from datetime import date
+
+    from django.test.utils import CaptureQueriesContext
+
+    from oversight.metrics import review_metrics
+
+    with CaptureQueriesContext(connection) as queries:
+        review_metrics(date(2026, 1, 1), date(2026, 12, 31))
+    statements = [q["sql"] for q in queries.captured_queries]
+    switches = [i for i, sql in enumerate(statements) if "plan_cache_mode" in sql]
+    reads = [i for i, sql in enumerate(statements) if '"reviews_case"' in sql]
+    assert len(switches) == 2 and reads
+    assert switches[0] < min(reads) and max(reads) < switches[1]
+    assert plan_cache_mode() == "auto"
+
+
+def test_it_rolls_the_plan_setting_back_with_a_failure(db: None) -> None:
+    from pa_portal.db import planned_for_these_values
+
+    with pytest.raises(ZeroDivisionError), planned_for_these_values():
+        assert plan_cache_mode() == "force_custom_plan"
+        1 / 0  # noqa: B018
+    assert plan_cache_mode() == "auto"
