@@ -16,14 +16,25 @@ def planned_for_these_values() -> Iterator[None]:
     five runs PostgreSQL may keep one generic plan for any values. That is right for the busy
     paths' look-ups by key; a report over a date range wants the plan for its range (a year of
     metrics took 97 ms on the generic plan against 75 planned for its dates, bench/README.md,
-    fifth pass). The setting is the transaction's (set_config(..., true)), put back on the way
-    out for a caller already in one; a failure rolls it back with the savepoint.
+    fifth pass). The setting is the transaction's (set_config(..., true)): outside one, this
+    opens one, and its end drops the setting; inside a caller's, it is put back on the way out,
+    or, when what ran inside failed, left to the end of that transaction (it only chooses plans).
     """
-    setting = "SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', %s, true)"
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(setting, ["force_custom_plan"])
-            before = cursor.fetchone()[0]
-        yield
-        with connection.cursor() as cursor:
-            cursor.execute(setting, [before])
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            _plan_cache_mode("force_custom_plan")
+            yield
+        return
+    before = _plan_cache_mode("force_custom_plan")
+    yield
+    _plan_cache_mode(before)
+
+
+def _plan_cache_mode(mode: str) -> str:
+    """Set plan_cache_mode for this transaction; return what it was."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', %s, true)",
+            [mode],
+        )
+        return str(cursor.fetchone()[0])

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from django.db import connection
 
@@ -73,10 +75,15 @@ def test_it_plans_the_review_metrics_for_their_period(db: None) -> None:
     assert plan_cache_mode() == "auto"
 
 
-def test_it_rolls_the_plan_setting_back_with_a_failure(db: None) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_it_drops_the_plan_setting_with_its_own_transaction_even_on_a_failure() -> None:
     from pa_portal.db import planned_for_these_values
 
-    with pytest.raises(ZeroDivisionError), planned_for_these_values():
-        assert plan_cache_mode() == "force_custom_plan"
-        1 / 0  # noqa: B018
-    assert plan_cache_mode() == "auto"
+    for fail in (False, True):
+        with contextlib.suppress(ZeroDivisionError), planned_for_these_values():
+            assert connection.in_atomic_block
+            assert plan_cache_mode() == "force_custom_plan"
+            if fail:
+                1 / 0  # noqa: B018
+        assert not connection.in_atomic_block
+        assert plan_cache_mode() == "auto"

@@ -33,7 +33,8 @@ CASE_PAGE = 17  # issue 14: + the possible-same-person look-up; issue 16: + inte
 CLINIC_LIST = 9
 AUDIT_LOG = 11
 AUDIT_LOG_BY_CLINIC = 12
-METRICS = 12
+METRICS = 14  # issue 20: + the period's plan setting, and putting it back (a test runs in a
+# transaction; a request, in none, needs the one)
 API_SUBMIT = 12  # issue 14: the one intake path (36 before it); issue 20: 19 -> 12
 # An approval from the case page, to its commit (the outbox's relays follow it): issue 20, 40 -> 36
 # (the identity rulings, the rulings on lines and the approvals on file each read once).
