@@ -319,11 +319,12 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_checklist(self, case: Case) -> dict[str, Any]:
-        """The stored checklist; for a draft, the one it would get if submitted today."""
+        """The stored checklist; for a draft, the one it would get if submitted today, as the
+        clinic may see it (services.preview_draft)."""
         if not self.get_checklist_is_preview(case):
             return case.checklist
         try:
-            return services.evaluate_case(case)
+            return services.preview_draft(case)
         except services.FactsInvalid:
             return {}
 

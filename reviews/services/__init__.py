@@ -54,6 +54,7 @@ from .evaluation import (
     evaluate_case,
     evaluate_facts,
     facts_document,
+    preview_draft,
     refuse_portal_facts,
     validate_facts,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "patient_correct_member_id",
     "patient_create",
     "patient_resolve",
+    "preview_draft",
     "record_event",
     "refuse_portal_facts",
     "sniff_content_type",

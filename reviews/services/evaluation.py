@@ -18,17 +18,24 @@ from .errors import FactsInvalid
 
 
 def active_approvals_for(
-    member_key: str, *, excluding: Case | None = None, same_person: list[str] | None = None
+    member_key: str,
+    *,
+    excluding: Case | None = None,
+    same_person: list[str] | None = None,
+    clinic_id: int | None = None,
 ) -> int:
     """Active authorizations on file for the member (by canonical key, from any clinic), and for
     every other member a reviewer ruled the same person on this case (same_person: those keys,
-    when the caller has read them already)."""
+    when the caller has read them already). With clinic_id: only those on that clinic's own
+    requests (what a clinic is shown before it submits, _patient_facts)."""
     if same_person is None:
         same_person = same_person_keys(excluding) if excluding is not None else []
     keys = [member_key, *same_person]
     qs = Authorization.objects.filter(member_key__in=keys, state=Authorization.State.ACTIVE)
     if excluding is not None and excluding.pk is not None:  # a case not yet saved has none
         qs = qs.exclude(case=excluding)
+    if clinic_id is not None:
+        qs = qs.filter(case__organization_id=clinic_id)
     return qs.count()
 
 
@@ -52,12 +59,29 @@ def evaluate_case(case: Case, *, on: date | None = None) -> dict[str, Any]:
     return _evaluate_document(facts_document(case, on=on))
 
 
+def preview_draft(case: Case) -> dict[str, Any]:
+    """A draft's checklist as its clinic is shown it: what submitting today would give, except
+    that the lifetime line counts only the clinic's own approvals for the member. Before a
+    request is filed, no clinic learns from the plan's records whether a member holds an
+    approval from another clinic: typing member IDs into drafts would otherwise tell it, without
+    a trace. The submission counts every clinic's (evaluate_case), and the reviewer decides."""
+    patient = _patient_facts(case.patient, case.member_key, excluding=case, clinic_scope=True)
+    document = {**case.facts, "evaluation_date": timezone.localdate().isoformat(), **patient}
+    return _scoped(_evaluate_document(document))
+
+
 def _patient_facts(
-    patient: Patient, member_key: str, *, excluding: Case | None = None, count: int | None = None
+    patient: Patient,
+    member_key: str,
+    *,
+    excluding: Case | None = None,
+    count: int | None = None,
+    clinic_scope: bool = False,
 ) -> dict[str, Any]:
     """The facts the portal supplies from its own records, never taken from the clinic."""
     if count is None:
-        count = active_approvals_for(member_key, excluding=excluding)
+        clinic_id = patient.organization_id if clinic_scope else None
+        count = active_approvals_for(member_key, excluding=excluding, clinic_id=clinic_id)
     return {
         "date_of_birth": patient.date_of_birth.isoformat(),
         "sex_assigned_at_birth": patient.sex_assigned_at_birth,
@@ -108,18 +132,38 @@ PORTAL_FACTS = (
 
 
 def evaluate_facts(
-    *, patient: Patient | None, facts: Mapping[str, Any], on: date | None = None
+    *,
+    patient: Patient | None,
+    facts: Mapping[str, Any],
+    on: date | None = None,
+    filed: bool = False,
 ) -> dict[str, Any]:
     """The checklist a clinic's unsaved facts would get for this patient; saves nothing.
 
     Used for the live preview and to check a request before anything is written. The patient
-    may be unsaved (a new patient from the API); without one, age and sex stay unknown.
+    may be unsaved (a new patient from the API); without one, age and sex stay unknown. The
+    lifetime line counts the clinic's own approvals only (preview_draft), unless the facts
+    answer a request already filed (filed), whose stored checklist counts every clinic's.
     """
     refuse_portal_facts(facts)
     document = {**facts, "evaluation_date": (on or timezone.localdate()).isoformat()}
-    if patient is not None:
-        document.update(_patient_facts(patient, patient.member_key))
-    return _evaluate_document(document)
+    if patient is None:
+        return _evaluate_document(document)
+    document.update(_patient_facts(patient, patient.member_key, clinic_scope=not filed))
+    evaluation = _evaluate_document(document)
+    return evaluation if filed else _scoped(evaluation)
+
+
+LIFETIME_LINE = "lifetime_limit"
+SCOPED_NOTE = "Counted from your clinic's requests; the plan checks its own records on submission."
+
+
+def _scoped(evaluation: dict[str, Any]) -> dict[str, Any]:
+    """Say on the lifetime line of a clinic's preview what its count covers (preview_draft)."""
+    for line in evaluation["lines"]:
+        if line["id"] == LIFETIME_LINE:
+            line["reason"] = f"{line['reason']}. {SCOPED_NOTE}"
+    return evaluation
 
 
 def refuse_portal_facts(facts: Mapping[str, Any]) -> None:

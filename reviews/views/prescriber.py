@@ -279,13 +279,15 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the live checklist preview (htmx) --------------------------------------------------------
 
 
-def _preview(request: HttpRequest, patient: Patient | None) -> HttpResponse:
-    """The checklist the form's current (unsaved) facts would get; saves nothing."""
+def _preview(request: HttpRequest, patient: Patient | None, *, filed: bool = False) -> HttpResponse:
+    """The checklist the form's current (unsaved) facts would get; saves nothing. filed: they
+    answer a request already filed (services.evaluate_facts)."""
     form = FactsForm(request.POST, patient=patient)
     form.is_valid()
     context: dict[str, Any] = {"form": form, "patient": patient}
     try:
-        context["checklist"] = services.evaluate_facts(patient=patient, facts=form.facts())
+        facts = form.facts()
+        context["checklist"] = services.evaluate_facts(patient=patient, facts=facts, filed=filed)
     except services.FactsInvalid as exc:
         context["facts_errors"] = [labels.fact_error(path, message) for path, message in exc.errors]
     return render(request, "reviews/prescriber/_preview.html", context)
@@ -303,7 +305,7 @@ def checklist_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def case_preview(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(clinic_user(request), pk)
-    return _preview(request, case.patient)
+    return _preview(request, case.patient, filed=case.status != Status.DRAFT)
 
 
 # --- following a request ----------------------------------------------------------------------
@@ -348,9 +350,10 @@ def _removable(case: Case, documents: list[Document], actions: list[str]) -> set
 
 
 def _draft_checklist(case: Case) -> tuple[dict[str, Any] | None, list[str]]:
-    """A draft's checklist as it would be on submission today (not stored)."""
+    """A draft's checklist as it would be on submission today (not stored), as the clinic may
+    see it (services.preview_draft)."""
     try:
-        return services.evaluate_case(case), []
+        return services.preview_draft(case), []
     except services.FactsInvalid as exc:
         return None, [labels.fact_error(path, message) for path, message in exc.errors]
 
