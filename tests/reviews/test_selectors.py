@@ -7,6 +7,7 @@ import pytest
 
 from accounts.models import User
 from reviews import selectors, services
+from reviews.models import Case, Decision
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -14,11 +15,15 @@ pytestmark = pytest.mark.django_db
 AssertNum = Callable[[int], Any]
 
 
+def approved(clinic: User, pharmacist: User) -> tuple[Case, Decision]:
+    case = make_case(clinic, claim_by=pharmacist)
+    return case, services.case_approve(actor=pharmacist, case=case, reason="Meets policy")
+
+
 def test_it_reads_a_decided_cases_outcome_with_the_case(
     riverside: User, pharmacist: User, django_assert_num_queries: AssertNum
 ) -> None:
-    decided = make_case(riverside, claim_by=pharmacist)
-    decision = services.case_approve(actor=pharmacist, case=decided, reason="Meets policy")
+    decided, decision = approved(riverside, pharmacist)
     plain = selectors.case_for(riverside, decided.pk)
     expected = selectors.case_record(plain)
 
@@ -52,8 +57,7 @@ def test_it_knows_an_open_case_has_no_outcome_without_asking(
 def test_it_still_asks_for_the_outcome_of_a_case_read_without_it(
     riverside: User, pharmacist: User, django_assert_num_queries: AssertNum
 ) -> None:
-    decided = make_case(riverside, claim_by=pharmacist)
-    decision = services.case_approve(actor=pharmacist, case=decided, reason="Meets policy")
+    decided, decision = approved(riverside, pharmacist)
     case = selectors.case_for(riverside, decided.pk)
 
     with django_assert_num_queries(1):
