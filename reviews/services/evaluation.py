@@ -12,7 +12,7 @@ from django.utils import timezone
 from criteria import evaluate
 from criteria.io import FactsValidationError, facts_from_dict
 
-from ..models import Authorization, Case, IdentityRuling, Patient
+from ..models import Authorization, Case, IdentityRuling, Patient, Status
 from ..selectors import latest_identity_rulings
 from .errors import FactsInvalid
 
@@ -46,12 +46,23 @@ def same_person_keys(case: Case) -> list[str]:
 
 
 def facts_document(
-    case: Case, *, on: date | None = None, approvals_on_file: int | None = None
+    case: Case,
+    *,
+    on: date | None = None,
+    approvals_on_file: int | None = None,
+    clinic_scope: bool = False,
 ) -> dict[str, Any]:
     """The engine's input for a case: the clinic's facts plus the patient record and the
     approvals already on file for the member (from any clinic; approvals_on_file: that count,
-    when the caller has just made it in this transaction)."""
-    patient = _patient_facts(case.patient, case.member_key, excluding=case, count=approvals_on_file)
+    when the caller has just made it in this transaction; clinic_scope: the clinic's own only,
+    preview_draft)."""
+    patient = _patient_facts(
+        case.patient,
+        case.member_key,
+        excluding=case,
+        count=approvals_on_file,
+        clinic_scope=clinic_scope,
+    )
     return {**case.facts, "evaluation_date": (on or timezone.localdate()).isoformat(), **patient}
 
 
@@ -65,9 +76,7 @@ def preview_draft(case: Case) -> dict[str, Any]:
     request is filed, no clinic learns from the plan's records whether a member holds an
     approval from another clinic: typing member IDs into drafts would otherwise tell it, without
     a trace. The submission counts every clinic's (evaluate_case), and the reviewer decides."""
-    patient = _patient_facts(case.patient, case.member_key, excluding=case, clinic_scope=True)
-    document = {**case.facts, "evaluation_date": timezone.localdate().isoformat(), **patient}
-    return _scoped(_evaluate_document(document))
+    return _scoped(_evaluate_document(facts_document(case, clinic_scope=True)))
 
 
 def _patient_facts(
@@ -136,19 +145,21 @@ def evaluate_facts(
     patient: Patient | None,
     facts: Mapping[str, Any],
     on: date | None = None,
-    filed: bool = False,
+    case: Case | None = None,
 ) -> dict[str, Any]:
     """The checklist a clinic's unsaved facts would get for this patient; saves nothing.
 
     Used for the live preview and to check a request before anything is written. The patient
     may be unsaved (a new patient from the API); without one, age and sex stay unknown. The
-    lifetime line counts the clinic's own approvals only (preview_draft), unless the facts
-    answer a request already filed (filed), whose stored checklist counts every clinic's.
+    lifetime line counts the clinic's own approvals only (preview_draft), unless the facts are
+    for a request already filed (case, when they are a saved request's), whose stored checklist
+    counts every clinic's.
     """
     refuse_portal_facts(facts)
     document = {**facts, "evaluation_date": (on or timezone.localdate()).isoformat()}
     if patient is None:
         return _evaluate_document(document)
+    filed = case is not None and case.status != Status.DRAFT
     document.update(_patient_facts(patient, patient.member_key, clinic_scope=not filed))
     evaluation = _evaluate_document(document)
     return evaluation if filed else _scoped(evaluation)

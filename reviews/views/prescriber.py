@@ -279,15 +279,17 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the live checklist preview (htmx) --------------------------------------------------------
 
 
-def _preview(request: HttpRequest, patient: Patient | None, *, filed: bool = False) -> HttpResponse:
-    """The checklist the form's current (unsaved) facts would get; saves nothing. filed: they
-    answer a request already filed (services.evaluate_facts)."""
+def _preview(
+    request: HttpRequest, patient: Patient | None, case: Case | None = None
+) -> HttpResponse:
+    """The checklist the form's current (unsaved) facts would get; saves nothing. case: the
+    saved request they are for (services.evaluate_facts)."""
     form = FactsForm(request.POST, patient=patient)
     form.is_valid()
     context: dict[str, Any] = {"form": form, "patient": patient}
     try:
         facts = form.facts()
-        context["checklist"] = services.evaluate_facts(patient=patient, facts=facts, filed=filed)
+        context["checklist"] = services.evaluate_facts(patient=patient, facts=facts, case=case)
     except services.FactsInvalid as exc:
         context["facts_errors"] = [labels.fact_error(path, message) for path, message in exc.errors]
     return render(request, "reviews/prescriber/_preview.html", context)
@@ -305,7 +307,7 @@ def checklist_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def case_preview(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(clinic_user(request), pk)
-    return _preview(request, case.patient, filed=case.status != Status.DRAFT)
+    return _preview(request, case.patient, case)
 
 
 # --- following a request ----------------------------------------------------------------------
