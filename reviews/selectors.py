@@ -56,7 +56,11 @@ OUTCOME = ("decision__decided_by", "authorization")
 
 
 def case_for(user: User, pk: int, *, with_outcome: bool = False) -> Case:
-    qs = cases_visible_to(user)
+    return _one_case(cases_visible_to(user), pk, with_outcome=with_outcome)
+
+
+def _one_case(qs: QuerySet[Case], pk: int, *, with_outcome: bool) -> Case:
+    """Case pk from a scoped queryset, joined to its OUTCOME if asked; outside the scope, 404."""
     if with_outcome:
         qs = qs.select_related(*OUTCOME)
     try:
@@ -267,13 +271,7 @@ def _filter_due(qs: QuerySet[Case], due: str) -> QuerySet[Case]:
 
 def reviewer_case(user: User, pk: int, *, with_outcome: bool = False) -> Case:
     """One case for the reviewer's page, with its effective due time; others' cases are 404."""
-    qs = with_effective_due(cases_visible_to(user))
-    if with_outcome:
-        qs = qs.select_related(*OUTCOME)
-    try:
-        return qs.get(pk=pk)
-    except Case.DoesNotExist:
-        raise Http404("No such case.") from None
+    return _one_case(with_effective_due(cases_visible_to(user)), pk, with_outcome=with_outcome)
 
 
 @dataclass(frozen=True)
