@@ -83,16 +83,6 @@ def setting(name: str, off_value: Any, on_value: Any) -> Callable[[bool], None]:
     return switch
 
 
-def gc_freeze(on: bool) -> None:
-    import gc
-
-    gc.collect()
-    if on:
-        gc.freeze()
-    else:
-        gc.unfreeze()
-
-
 def gc_threshold(on: bool) -> None:
     import gc
 
@@ -100,7 +90,6 @@ def gc_threshold(on: bool) -> None:
 
 
 SWITCHES: dict[str, Callable[[bool], None]] = {
-    "gc_freeze": gc_freeze,
     "gc_threshold": gc_threshold,
     "server_side_binding": server_side_binding,
     "custom_plans": custom_plans,
