@@ -121,14 +121,19 @@ def _audit_event(event: CaseEvent, actor: User | None) -> None:
     )
 
 
-def _locked(case: Case | int) -> Case:
+def _locked(case: Case | int, *, with_patient: bool = False) -> Case:
+    """The case row, locked for this transaction; with_patient: its patient read in the same
+    query (a decision's identity check and snapshot need it), the patient row not locked."""
     pk = case.pk if isinstance(case, Case) else case
     # FOR NO KEY UPDATE: writers of the case still queue on it, but a row that merely points at
     # the case (an audit row, an event, a note) may be inserted meanwhile; its foreign key check
     # takes KEY SHARE, which plain FOR UPDATE blocks. Blocked there while holding the audit
     # chain's lock, a page view's audit row deadlocked with a service waiting for that lock
     # (the load test, issue 20). Nothing here changes a case's key.
-    return Case.objects.select_for_update(no_key=True).get(pk=pk)
+    locked = Case.objects.select_for_update(no_key=True, of=("self",))
+    if with_patient:
+        locked = locked.select_related("patient")
+    return locked.get(pk=pk)
 
 
 def _require_clinic(actor: User, organization_id: int) -> None:

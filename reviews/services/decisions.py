@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -83,7 +83,7 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
     Every checklist line must stand met, by the engine or by a reviewer's recorded ruling: the
     recommendation informs the reviewer and never decides by itself, in either direction.
     """
-    case = _locked(case)
+    case = _locked(case, with_patient=True)
     from_status, to_status = _reviewer_move(case, actor, Action.APPROVE)
     check_appeal_decision(case, actor)
     now = timezone.now()
@@ -112,22 +112,23 @@ def case_approve(*, actor: User, case: Case, reason: str = "") -> Decision:
     assert dose is not None  # approval_gaps checked the weight
     snapshot = _snapshot(case, rulings, approvals_on_file=0)  # none: refused above otherwise
     decision = _decide(case, actor, Decision.Outcome.APPROVED, reason, [], snapshot)
+    # No savepoint of its own: a refused INSERT ends in LifetimeLimitReached, which leaves the
+    # service's transaction (reviews.services.base) and rolls it back, decision and all.
     try:
-        with transaction.atomic():
-            Authorization.objects.create(
-                case=case,
-                member_id=case.member_id,
-                member_key=case.member_key,
-                number=f"HGX-{case.reference.removeprefix('PA-')}",
-                valid_from=today,
-                valid_to=authorization_valid_to(today),
-                policy_id=case.policy_id,
-                body_weight_kg=dose.weight_kg,
-                dose_volume_ml=dose.volume_ml,
-                vial_count=dose.vials,
-                planned_infusion_date=case.planned_infusion_date,
-                prescriber_npi=case.prescriber_npi,
-            )
+        Authorization.objects.create(
+            case=case,
+            member_id=case.member_id,
+            member_key=case.member_key,
+            number=f"HGX-{case.reference.removeprefix('PA-')}",
+            valid_from=today,
+            valid_to=authorization_valid_to(today),
+            policy_id=case.policy_id,
+            body_weight_kg=dose.weight_kg,
+            dose_volume_ml=dose.volume_ml,
+            vial_count=dose.vials,
+            planned_infusion_date=case.planned_infusion_date,
+            prescriber_npi=case.prescriber_npi,
+        )
     except IntegrityError as exc:
         raise LifetimeLimitReached(_lifetime_message(case)) from exc
     _close(case, actor, from_status, to_status, now, reason, decision)
@@ -156,7 +157,7 @@ def case_deny(
     that stand not met; lines still unknown after the clinic was asked for the information and
     did not provide it; or a medical director's clinical judgment with an explanation (cited
     lines optional). Without a basis: not met when every cited line is, else unanswered."""
-    case = _locked(case)
+    case = _locked(case, with_patient=True)
     from_status, to_status = _reviewer_move(case, actor, Action.DENY)
     check_appeal_decision(case, actor)
     if (

@@ -45,7 +45,8 @@ def _reviewer_move(case: Case, actor: User, action: str) -> tuple[str, Status]:
 
 
 def _check_holder(case: Case, actor: User, action: str) -> None:
-    holder = case.assigned_to if case.assigned_to_id is not None else None
+    # The holder's name is only for a refusal; the actor holding the case needs no query.
+    holder = actor if case.assigned_to_id == actor.pk else case.assigned_to
     check_holder(
         action,
         role=actor.role,

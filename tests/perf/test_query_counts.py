@@ -38,7 +38,8 @@ METRICS = 14  # issue 20: + the period's plan setting, and putting it back (a te
 API_SUBMIT = 12  # issue 14: the one intake path (36 before it); issue 20: 19 -> 12
 # An approval from the case page, to its commit (the outbox's relays follow it): issue 20, 40 -> 36
 # (the identity rulings, the rulings on lines and the approvals on file each read once).
-APPROVE = 36
+APPROVE = 29  # issue 20: the patient read with the lock, the holder not read again, no savepoints
+# around the authorization and the subscriptions, the clinic taken from the event's case (36 before)
 API_LIST = 3
 ADMIN_CHANGELIST = 11
 
