@@ -195,6 +195,42 @@ def test_it_refuses_an_authorization_whose_key_is_not_its_cases(
         Case.objects.filter(pk=case.pk).update(member_key="SOMEONEELSE")
 
 
+@pytest.mark.parametrize("inside_a_callers_transaction", [False, True])
+def test_it_keeps_nothing_of_an_approval_the_unique_index_alone_refuses(
+    riverside: User,
+    lakeside: User,
+    pharmacist: User,
+    director: User,
+    monkeypatch: pytest.MonkeyPatch,
+    inside_a_callers_transaction: bool,
+) -> None:
+    """The approval's authorization INSERT has no savepoint of its own: when the index refuses
+    it (here the count before it is made to miss the first approval, which the member's lock
+    otherwise rules out), the refusal leaves the service's transaction and takes the decision,
+    its event and its audit rows with it; a caller's own transaction goes on."""
+    first, second = _same_member_cases(riverside, lakeside, pharmacist, director)
+    services.case_approve(actor=pharmacist, case=first)
+    monkeypatch.setattr("reviews.services.decisions.active_approvals_for", lambda *a, **k: 0)
+    audit_rows = AuditLog.objects.count()
+
+    if inside_a_callers_transaction:
+        with transaction.atomic():
+            with pytest.raises(services.LifetimeLimitReached) as refused:
+                services.case_approve(actor=director, case=second)
+            assert Case.objects.get(pk=second.pk).status == Status.IN_REVIEW  # still usable
+    else:
+        with pytest.raises(services.LifetimeLimitReached) as refused:
+            services.case_approve(actor=director, case=second)
+    assert isinstance(refused.value.__cause__, IntegrityError)  # the index refused, not the count
+
+    second.refresh_from_db()
+    assert second.status == Status.IN_REVIEW and second.decided_at is None
+    assert not Decision.objects.filter(case=second).exists()
+    assert not CaseEvent.objects.filter(case=second, action="approve").exists()
+    assert AuditLog.objects.count() == audit_rows
+    assert Authorization.objects.filter(member_id="MEM-RACE").count() == 1
+
+
 def _authorization(case: Case, key: str, number: str) -> Authorization:
     return Authorization.objects.create(
         case=case,
