@@ -7,6 +7,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from audit.log import deferred as audit_deferred
+
 from .letters import render_letter_pdf
 from .models import Decision
 from .services import record_event
@@ -21,8 +23,10 @@ from .workflow import Action
     max_retries=10,
 )
 def generate_letter(decision_id: int) -> str:
-    """Render the determination letter once; running it again changes nothing."""
-    with transaction.atomic():
+    """Render the determination letter once; running it again changes nothing. Its audit rows
+    (the letter's event, the clinic's notifications) are written together at the end, as a
+    service's are: one INSERT, and the audit chain's lock held for it and the commit only."""
+    with transaction.atomic(), audit_deferred():
         decision = (
             Decision.objects.select_for_update(of=("self",))
             .select_related("case", "case__patient", "case__organization", "decided_by")
