@@ -43,6 +43,7 @@ TOKEN = inline_serializer(
         # JSON) answers with field-level messages, a wrong password with "detail".
         400: OpenApiResponse(description="wrong username or password, or a field refused"),
         403: OpenApiResponse(DETAIL, description="not clinic staff"),
+        415: OpenApiResponse(DETAIL, description="a body in no media type, or one not read here"),
         429: OpenApiResponse(DETAIL, description="too many failed attempts; see Retry-After"),
     },
 )

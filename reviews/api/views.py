@@ -55,6 +55,12 @@ ERRORS = {
     409: OpenApiResponse(description="The case's status does not allow this; nothing changed."),
     422: OpenApiResponse(description="An Idempotency-Key already used with another body."),
 }
+# What an operation that reads a body also answers: a body sent without a media type, or in one
+# it does not read (a POST of bytes with no Content-Type, found by schemathesis).
+BODY_ERRORS = {
+    **ERRORS,
+    415: OpenApiResponse(description="A body in no media type, or one not read here; no change."),
+}
 
 
 REPLAYED = {"Idempotent-Replayed": "true"}
@@ -131,7 +137,7 @@ def _show(
     summary="Create a request, and submit it unless submit is false",
     parameters=[IDEMPOTENCY_PARAMETER],
     request=CaseCreateSerializer,
-    responses={201: CaseSerializer, 200: CaseSerializer, **ERRORS},
+    responses={201: CaseSerializer, 200: CaseSerializer, **BODY_ERRORS},
 )
 @api_view(["GET", "POST"])
 @permission_classes([IsClinicStaff])
@@ -210,7 +216,7 @@ def case_submit(request: Request, pk: int) -> Response:
 @extend_schema(
     summary="Answer a request for information with new facts, approval details and/or a note",
     request=AnswerSerializer,
-    responses={200: CaseSerializer, **ERRORS},
+    responses={200: CaseSerializer, **BODY_ERRORS},
 )
 @api_view(["POST"])
 @permission_classes([IsClinicStaff])
@@ -232,7 +238,7 @@ def case_answer(request: Request, pk: int) -> Response:
 @extend_schema(
     summary="Withdraw a request",
     request=WithdrawSerializer,
-    responses={200: CaseSerializer, **ERRORS},
+    responses={200: CaseSerializer, **BODY_ERRORS},
 )
 @api_view(["POST"])
 @permission_classes([IsClinicStaff])
@@ -251,7 +257,7 @@ def case_withdraw(request: Request, pk: int) -> Response:
 @extend_schema(
     summary="Attach a lab or imaging report (to a draft, or while answering a pend)",
     request={"multipart/form-data": DocumentInSerializer},
-    responses={201: CaseSerializer, **ERRORS},
+    responses={201: CaseSerializer, **BODY_ERRORS},
 )
 @api_view(["POST"])
 @permission_classes([IsClinicStaff])
