@@ -189,8 +189,10 @@ class Case(models.Model):
             # index (else it visits every case the reviewer ever held),
             models.Index(
                 fields=["assigned_to", "status"],
-                # escalated_at: which unheld cases a pharmacist may claim (workflow.move_for).
-                include=["due_at", "clock_paused_at", "escalated_at"],
+                # escalated_at: which unheld cases a pharmacist may claim (workflow.move_for);
+                # id: the page's 25 ids are then sorted from the index alone, without a visit to
+                # each open case's row (issue 20: 2.4 -> 1.6 ms at 100,000 cases).
+                include=["due_at", "clock_paused_at", "escalated_at", "id"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="case_open_queue",
             ),
