@@ -6,9 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PA_ENV=production
 
 # Letters are drawn by ReportLab with the fonts in reviews/fonts; the few with right-to-left text
-# or letters DejaVu Sans lacks go to WeasyPrint, which needs Pango (reviews/letters.py).
+# or letters DejaVu Sans lacks go to WeasyPrint, which needs Pango (reviews/letters.py) and, for
+# names in Chinese, Korean or Japanese, a CJK font (fonts-wqy-microhei; scripts/fonts.sh).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+        fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

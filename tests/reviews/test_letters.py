@@ -210,6 +210,48 @@ def test_it_addresses_the_member_and_the_prescriber(
     assert case.organization.name in text
 
 
+# A member's name in Chinese, Korean (Hangul) or Japanese (kana): the letter engine DejaVu Sans
+# cannot draw them, so WeasyPrint lays the letter out with a CJK font of the system's
+# (fonts-wqy-microhei, which ./test and the Dockerfile install).
+CJK_NAMES = [
+    ("\u5c0f\u660e", "\u738b"),  # Chinese
+    ("\ubbfc\uc900", "\uae40"),  # Korean
+    ("\u306f\u306a\u3053", "\u3084\u307e\u3060"),  # Japanese
+]
+
+
+@pytest.mark.parametrize(("first", "last"), CJK_NAMES)
+def test_it_prints_a_member_name_written_in_chinese_korean_or_japanese(
+    first: str, last: str, riverside: User, pharmacist: User
+) -> None:
+    patient = make_patient(riverside, member_id="MEM-CJK", first_name=first, last_name=last)
+    facts = {**approvable_facts(), "fix_activity_value": "5"}
+    case = make_case(riverside, patient=patient, facts=facts, claim_by=pharmacist)
+    decision = services.case_deny(
+        actor=pharmacist, case=case, failed_criteria=["fix_activity"], reason="Above 2%."
+    )
+
+    pdf = render_letter_pdf(decision)
+
+    assert f"To the member {first} {last} Member ID" in pdf_text(pdf)
+    fonts = pdf_fonts(pdf)
+    assert any("WenQuanYi" in font for font in fonts), (
+        f"no CJK font in the letter ({fonts}): install fonts-wqy-microhei"
+    )
+
+
+def pdf_fonts(pdf: bytes) -> set[str]:
+    """The base names of the fonts the PDF's pages use."""
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts: set[str] = set()
+    for page in reader.pages:
+        resources: Any = page["/Resources"]
+        for font in resources.get("/Font", {}).values():
+            described: Any = font.get_object()
+            fonts.add(str(described.get("/BaseFont")))
+    return fonts
+
+
 def test_it_states_the_reason_in_plain_words_and_cites_the_criterion(
     plan: dict[str, str], riverside: User, pharmacist: User
 ) -> None:
