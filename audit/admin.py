@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .log import record
+from .log import claim_actor, record
 from .models import AuditLog
 
 
@@ -66,6 +66,7 @@ class AuditedModelAdmin[M: models.Model](admin.ModelAdmin[M]):
             if change
             else {}
         )
+        claim_actor(request.user)
         super().save_model(request, obj, form, change)
         record(
             action=f"{self.audit_name}.{'change' if change else 'add'}",
@@ -80,10 +81,12 @@ class AuditedModelAdmin[M: models.Model](admin.ModelAdmin[M]):
         )
 
     def delete_model(self, request: HttpRequest, obj: M) -> None:
+        claim_actor(request.user)
         self._record_deletion(request, obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[M]) -> None:
+        claim_actor(request.user)
         for obj in queryset:
             self._record_deletion(request, obj)
         super().delete_queryset(request, queryset)

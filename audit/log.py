@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 
 from .models import AuditLog
@@ -41,6 +41,15 @@ def _role(actor: Any, request: HttpRequest | None) -> str:
         return getattr(actor, "role", "") or ""
     # No actor: a web request came from someone not logged in; otherwise the system acted.
     return "anonymous" if request is not None else "system"
+
+
+def claim_actor(actor: Any) -> None:
+    """Name, for the rest of this transaction, the person the application acts for, in what
+    PostgreSQL audits by itself (the users table's trigger, accounts 0007 writes it as
+    "claimed_by"). It is the application's word: the database records it beside the database role
+    it does know, and cannot check it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pa.actor', %s, true)", [actor.get_username()])
 
 
 class _FromRequest:

@@ -57,7 +57,26 @@ def test_it_audits_a_promotion_made_past_the_portal(
     assert row.detail["username"] == pharmacist.username
     assert row.detail["before"] == {**before, "organization_id": None}
     assert row.detail["after"] == {**before, "role": "medical_director", "organization_id": None}
+    assert row.detail["claimed_by"] is None  # nobody named: made past the portal's pages
     assert verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_writes_whom_the_application_names_as_its_word_for_that_transaction_only(
+    app: psycopg.Connection, pharmacist: User
+) -> None:
+    """accounts 0007: the row carries the person the application names for its transaction
+    (audit.log.claim_actor), beside the database role, which stays the one the database knows;
+    the name is the application's word (here it names someone who does not exist) and ends with
+    its transaction."""
+    with app.transaction():
+        app.execute("SELECT set_config('pa.actor', 'nobody-at-all', true)")
+        app.execute("UPDATE accounts_user SET is_staff = true WHERE id = %s", [pharmacist.pk])
+    app.execute("UPDATE accounts_user SET is_staff = false WHERE id = %s", [pharmacist.pk])
+
+    claimed, after_it = access_rows(pharmacist)
+    assert (claimed.actor_username, claimed.detail["claimed_by"]) == ("pa_app", "nobody-at-all")
+    assert (after_it.actor_username, after_it.detail["claimed_by"]) == ("pa_app", None)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -135,6 +135,8 @@ def test_it_audits_a_role_change_with_before_and_after(
     # PostgreSQL's own row of the same change (accounts 0006), whoever makes it.
     db_row = AuditLog.objects.get(action="user.access", detail__operation="update")
     assert db_row.object_id == str(pharmacist.pk) and db_row.actor_role == "database"
+    # accounts 0007: and whom the admin pages named for their transaction, as their word.
+    assert db_row.detail["claimed_by"] == portal_admin.username
     assert (db_row.detail["before"]["role"], db_row.detail["after"]["role"]) == (
         "pharmacist", "medical_director",
     )  # fmt: skip
