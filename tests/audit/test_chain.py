@@ -271,3 +271,32 @@ def test_it_verifies_the_chain_in_the_worker_as_the_application_role(
     # The worker was started on the application's role, not the session's owner role.
     worker_role = unquote(urlsplit(worker_database_url()).username or "")
     assert worker_role == app_role_credentials()[0] != connection.settings_dict["USER"]
+
+
+HEAD = "SELECT chain_seq, row_hash, at FROM {table} ORDER BY chain_seq DESC LIMIT 1"
+
+
+def test_it_finds_the_chains_last_row_through_its_index_even_when_the_table_looked_empty(
+    db: None,
+) -> None:
+    """audit 0010. The trigger's look-up of the last row is planned once per session; planned
+    while the statistics said the table was empty, it was a sequential scan and a sort, kept for
+    every later row (a fresh CI run's bench COPY ran for minutes). The function now runs with
+    enable_seqscan off, under which even a table analyzed empty is read through its index."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'audit_auditlog_chain'")
+        (config,) = cursor.fetchone()
+        assert "enable_seqscan=off" in config
+        with transaction.atomic():  # the same shape of table, analyzed empty, then dropped
+            cursor.execute(
+                "CREATE TABLE chain_probe (chain_seq bigint UNIQUE, row_hash text, at timestamptz)"
+            )
+            cursor.execute("ANALYZE chain_probe")
+            plans = {}
+            for setting in ("on", "off"):
+                cursor.execute(f"SET LOCAL enable_seqscan = {setting}")
+                cursor.execute("EXPLAIN " + HEAD.format(table="chain_probe"))
+                plans[setting] = " ".join(row[0] for row in cursor.fetchall())
+            cursor.execute("DROP TABLE chain_probe")
+    assert "Seq Scan" in plans["on"]  # the hazard
+    assert "Index Scan Backward" in plans["off"] and "Seq Scan" not in plans["off"]
