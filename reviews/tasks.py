@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
-
-from audit.log import deferred as audit_deferred
 
 from .letters import render_letter_pdf
 from .models import Decision
 from .services import record_event
+from .services.base import service_transaction
 from .workflow import Action
 
 
@@ -25,8 +23,8 @@ from .workflow import Action
 def generate_letter(decision_id: int) -> str:
     """Render the determination letter once; running it again changes nothing. Its audit rows
     (the letter's event, the clinic's notifications) are written together at the end, as a
-    service's are: one INSERT, and the audit chain's lock held for it and the commit only."""
-    with transaction.atomic(), audit_deferred():
+    service's are (service_transaction)."""
+    with service_transaction():
         decision = (
             Decision.objects.select_for_update(of=("self",))
             .select_related("case", "case__patient", "case__organization", "decided_by")

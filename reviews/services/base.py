@@ -4,7 +4,8 @@ workflow check, case references and queueing Celery work after the commit."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -26,13 +27,20 @@ from ..workflow import check_move
 from .errors import NotAllowed
 
 
-def atomic[**P, R](func: Callable[P, R]) -> Callable[P, R]:
-    """transaction.atomic for a service, its audit rows written together at its end (the hash
+@contextmanager
+def service_transaction() -> Iterator[None]:
+    """transaction.atomic for a write, its audit rows written together at its end (the hash
     chain's lock is then held for that INSERT and the commit only: audit.log.deferred)."""
+    with transaction.atomic(), audit_deferred():
+        yield
+
+
+def atomic[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """A service in a service_transaction."""
 
     @functools.wraps(func)
     def inner(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(), audit_deferred():
+        with service_transaction():
             return func(*args, **kwargs)
 
     return inner

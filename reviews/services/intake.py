@@ -14,14 +14,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest
 
 from accounts.models import User
-from audit.log import deferred as audit_deferred
 from audit.log import record as audit_record
 
 from ..models import Case, IntakeKey, Patient, Urgency
+from .base import service_transaction
 from .drafting import DETAIL_FIELDS, create_draft, create_submitted
 from .errors import NotAllowed, ServiceError
 from .patients import PatientIn, patient_resolve, require_clinic_staff
@@ -88,7 +88,7 @@ def intake_file(
     if client_key is not None and (known := known_key(organization_id, client_key)) is not None:
         return _replay(known, fingerprint, actor, http_request)
     try:
-        with transaction.atomic(), audit_deferred():
+        with service_transaction():
             case = _file(actor, patient, request)
             if client_key is not None:
                 IntakeKey.objects.create(
