@@ -223,10 +223,8 @@ def on_case_event(sender: type[CaseEvent], instance: CaseEvent, created: bool, *
     if not created or instance.to_status not in NOTIFY_STATUSES:
         return
     case_id = instance.case_id
-    if CaseEvent.case.is_cached(instance):  # the services write events with their case at hand
-        organization_id = instance.case.organization_id
-    else:
-        organization_id = Case.objects.values_list("organization_id", flat=True).get(pk=case_id)
+    # The services write events with their case at hand: no query; else one, as before.
+    organization_id = instance.case.organization_id
     # The decision's own transaction (one of its own if called outside any): no savepoint, as
     # an error here leaves the event's transaction and rolls back the move with it.
     with transaction.atomic(savepoint=False):
