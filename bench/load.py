@@ -4,6 +4,10 @@ checks that no decision was lost or doubled: every decided case has exactly one 
 decision event and one audit row, and every approval exactly one authorization.
 
     .venv/bin/python bench/load.py [--seconds 60] [--clinic-users 25] [--reviewers 25] [--workers 2]
+                                   [--statements 25]
+
+--statements N starts its PostgreSQL with pg_stat_statements and ends with the N statements that
+took the most of the server's time during the load.
 
 It starts its own throwaway PostgreSQL, Redis and Celery worker (pa_portal/devstack.py); it
 sends traffic only to 127.0.0.1 and stops by itself.
@@ -258,6 +262,39 @@ def report(stats: Stats, seconds: float, counts: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+def statement_stats(stack: ExitStack, base: Path) -> tuple[devstack.Postgres, dict[str, str]]:
+    """--statements: this run's PostgreSQL, restarted with pg_stat_statements loaded (it needs
+    shared memory of its own, so only a server start can add it)."""
+    pg = devstack.Postgres(base / "pgdata", "pa_portal")
+    stack.callback(pg.stop)
+    pg.server.psql("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+    pg.stop()
+    pg.server.ensure_postgres_running()
+    pg.server.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    env = {"DATABASE_URL": pg.app_url, "DATABASE_OWNER_URL": pg.owner_url}
+    return pg, {**env, "PA_PGDATA": str(pg.datadir)}
+
+
+def top_statements(pg: devstack.Postgres, limit: int) -> str:
+    """The statements that took the most of PostgreSQL's time since the load began. Execution time
+    is wall time in the server: it counts waits for locks (the audit chain's above all) and, on a
+    saturated machine, for a core, as well as work."""
+    rows = pg.server.psql(
+        "\\pset format unaligned\n\\pset tuples_only on\n"
+        "SELECT round(total_exec_time::numeric, 1), calls,"
+        " round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1),"
+        " left(regexp_replace(query, '\\s+', ' ', 'g'), 110)"
+        f" FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT {int(limit)}"
+    )
+    lines = ["| server ms | calls | share % | statement |", "|---:|---:|---:|---|"]
+    for row in rows.splitlines():
+        if row.count("|") < 3:  # psql's notes on the \\pset lines
+            continue
+        ms, calls, share, query = row.split("|", 3)
+        lines.append(f"| {ms} | {calls} | {share} | `{query.replace('|', '/')}` |")
+    return "\n".join(lines)
+
+
 def _postmaster(datadir: Path) -> int:
     """PostgreSQL's first process (its backends are its children), from postmaster.pid."""
     return int((datadir / "postmaster.pid").read_text().split()[0])
@@ -289,6 +326,9 @@ def main() -> int:
         "--tree", type=Path, default=ROOT, help="run the servers from this checkout (compare.py)"
     )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
+    parser.add_argument(
+        "--statements", type=int, default=0, help="end with PostgreSQL's N costliest statements"
+    )
     args = parser.parse_args()
     tree = args.tree.resolve()
     base = Path(tempfile.mkdtemp(prefix="pa-load-"))
@@ -298,6 +338,11 @@ def main() -> int:
         env.pop("REDIS_URL", None)
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("REDIS_URL", None)
+        pg = None
+        if args.statements:
+            pg, server = statement_stats(stack, base)
+            os.environ.update(server)  # start_services then starts Redis only
+            env.update(server)
         env.update(devstack.start_services(stack, base, persist=False))
         os.environ.update(env)
         owner = devstack.as_owner(env)
@@ -343,6 +388,8 @@ def main() -> int:
             }
         )
         meter.take()
+        if pg is not None:
+            pg.server.psql("SELECT pg_stat_statements_reset()")
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -356,6 +403,8 @@ def main() -> int:
         print(report(stats, elapsed, counts))
         print(transactions())
         print(cpu_report(meter.seconds(), elapsed, requests))
+        if pg is not None:
+            print(top_statements(pg, args.statements))
         if args.json:
             figures: dict[str, object] = {"requests per second": requests / elapsed}
             for name, values in stats.latencies.items():
