@@ -59,15 +59,16 @@ def submit(*, actor: User, submission: Submission, request: HttpRequest) -> tupl
 def update(*, actor: User, rb: RequestBundle, submission: Submission, request: HttpRequest) -> Case:
     """Answer the open request for information of the case the update's Claim.related names.
 
-    The update's own Claim.identifier is remembered with a fingerprint of its facts: sent again
-    it answers with the case, sent again with other facts it is refused.
+    The update's own Claim.identifier is remembered with a fingerprint of what it changes (the
+    case it answers, its facts and its request details): sent again it answers with the case,
+    sent again with other content (another case, other facts, another weight) it is refused.
     """
     _require_own_clinic(actor, submission.organization_npi)
     case = _case_updated_by(actor, rb, submission)
     key = _update_key(submission)
     clinic = actor.organization_id
     assert clinic is not None  # _require_own_clinic let only clinic staff through
-    fingerprint = services.fingerprint_of(submission.facts)
+    fingerprint = _update_fingerprint(case, submission)
     if (known := services.known_key(clinic, key)) is not None:
         return _replayed_update(known, fingerprint, request, submission)
     try:
@@ -108,6 +109,13 @@ def _not_waiting(case: Case) -> FhirError:
         f"{case.reference} is not waiting for information from your clinic (status: "
         f"{case.get_status_display()}). A Claim update here answers a request for "
         "information; for any other change, withdraw the request and submit a new one.",
+    )
+
+
+def _update_fingerprint(case: Case, submission: Submission) -> str:
+    """All an update changes: the case it answers, the facts and the request details."""
+    return services.fingerprint_of(
+        {"case": case.pk, "facts": submission.facts, "details": submission.details}
     )
 
 

@@ -179,3 +179,55 @@ def test_it_finds_the_case_by_the_identifier_in_claim_related_alone(
     assert response.status_code == 200, response.content
     assert claim_response(response)["preAuthRef"] == case.reference
     assert len(answers(case)) == 1
+
+
+def _weight(body: dict) -> dict:
+    return next(
+        e["resource"]
+        for e in body["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["code"] == codes.LOINC_BODY_WEIGHT
+    )
+
+
+def test_it_refuses_an_update_sent_again_with_other_details(
+    riverside: User, pharmacist: User
+) -> None:
+    """The update's Claim.identifier is its idempotency key: the same key with another body
+    weight is other content, refused, not answered as a replay with the new weight dropped."""
+    case = pended(riverside, pharmacist)
+    body = claim_update(PRIOR, "RHA-2026-0003-U1")
+    assert post(token_client(riverside), "submit", body).status_code == 200
+    case.refresh_from_db()
+    weight = case.body_weight_kg
+    _weight(body)["valueQuantity"]["value"] = 95
+
+    again = post(token_client(riverside), "submit", body)
+
+    assert again.status_code == 422, again.content
+    assert outcome_issues(again)[0]["code"] == "duplicate"
+    case.refresh_from_db()
+    assert case.body_weight_kg == weight
+    assert not AuditLog.objects.filter(action="fhir.update", detail__replayed=True).exists()
+
+
+def test_it_refuses_an_update_key_sent_again_for_another_case(
+    riverside: User, pharmacist: User
+) -> None:
+    """One update identifier naming another case's Claim is not a replay of the first update:
+    refused, instead of answering with the first case and leaving the second unanswered."""
+    first = pended(riverside, pharmacist)
+    other = example("pend")
+    other["entry"][0]["resource"]["identifier"][0]["value"] = "RHA-2026-0004"
+    second = Case.objects.get(
+        reference=claim_response(post(client_for(riverside), "submit", other))["preAuthRef"]
+    )
+    services.case_claim(actor=pharmacist, case=second)
+    services.case_pend(actor=pharmacist, case=second, items=["HIV serology"])
+    assert post(token_client(riverside), "submit", claim_update(PRIOR, "U-1")).status_code == 200
+
+    again = post(token_client(riverside), "submit", claim_update("RHA-2026-0004", "U-1"))
+
+    assert again.status_code == 422, again.content
+    assert outcome_issues(again)[0]["code"] == "duplicate"
+    assert len(answers(first)) == 1 and answers(second) == []
