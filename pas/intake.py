@@ -25,7 +25,7 @@ from reviews.models import Case, IntakeKey
 from . import inquiry
 from .bundle import RequestBundle
 from .collect import Collected
-from .mapping import CLAIM, Submission, claim_key, prior_claim_identifiers
+from .mapping import CLAIM, Submission, claim_key, claim_of_key, prior_claim_identifiers
 from .outcomes import FhirError, Issue
 
 
@@ -231,8 +231,14 @@ def _visible_case(
         return visible.filter(Q(reference__in=refs) | Q(authorization__number__in=refs)).first()
     if not claim_identifiers:
         return None
-    named = Q(pk__in=[])
-    for system, value in claim_identifiers:
-        named |= Q(key=claim_key(system, value)) if system else Q(key__endswith=f"|{value}")
-    keys = IntakeKey.objects.filter(named, door=IntakeKey.Door.FHIR)
-    return visible.filter(pk__in=keys.values("case_id")).first()
+    exact = {claim_key(system, value) for system, value in claim_identifiers if system}
+    bare = {value for system, value in claim_identifiers if not system}
+    named = Q(key__in=exact)
+    for value in bare:
+        named |= Q(key__endswith=f"|{value}")
+    keys = IntakeKey.objects.filter(
+        named, door=IntakeKey.Door.FHIR, organization=actor.organization
+    ).values_list("case_id", "key")
+    # A value alone names the key whose whole value it is: "0003" is not "RHA|0003".
+    case_ids = [case_id for case_id, key in keys if key in exact or claim_of_key(key)[1] in bare]
+    return visible.filter(pk__in=case_ids).first()

@@ -128,6 +128,11 @@ def claim_identifier_of(rb: RequestBundle) -> tuple[str, str]:
             f"{CLAIM}.identifier[0].value",
         )
     system = (identifiers[0].system or "").strip()
+    if "|" in system:  # the key is system|value: a bar in the system would make it ambiguous
+        raise invalid(
+            "Claim.identifier.system is a URI and may not contain '|' (write it as %7C).",
+            f"{CLAIM}.identifier[0].system",
+        )
     if len(system) > MAX_CLAIM_SYSTEM:
         raise invalid(
             f"Claim.identifier.system is longer than {MAX_CLAIM_SYSTEM} characters.",

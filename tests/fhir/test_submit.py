@@ -265,3 +265,20 @@ def test_the_reviewer_queue_page_lists_the_submitted_case(
     page = client_for(pharmacist).get(reverse("reviewer:queue"))
     assert page.status_code == 200
     assert f'data-reference="{answer["preAuthRef"]}"' in page.content.decode()
+
+
+def test_it_keeps_apart_two_claim_identifiers_that_differ_in_where_the_bar_falls(
+    riverside: User,
+) -> None:
+    """Claim.identifier (system "urn:sys|A", value "1") and (system "urn:sys", value "A|1") are
+    two identifiers: the second is not a replay of the first (nor answered with its case)."""
+    client = client_for(riverside)
+    answered = []
+    for system, value in (("urn:sys|A", "1"), ("urn:sys", "A|1")):
+        body = example("approve")
+        body["entry"][0]["resource"]["identifier"][0] = {"system": system, "value": value}
+        response = post(client, "submit", body)
+        assert response.status_code < 500, response.content
+        if response.status_code == 200:
+            answered.append(claim_response(response)["preAuthRef"])
+    assert len(set(answered)) == len(answered) == Case.objects.count()

@@ -231,3 +231,25 @@ def test_it_refuses_an_update_key_sent_again_for_another_case(
     assert again.status_code == 422, again.content
     assert outcome_issues(again)[0]["code"] == "duplicate"
     assert len(answers(first)) == 1 and answers(second) == []
+
+
+def test_it_does_not_take_an_identifier_ending_in_the_value_for_the_related_claim(
+    riverside: User, pharmacist: User
+) -> None:
+    """Claim.related naming the earlier Claim by value "0003" alone (no system) is not the
+    request whose Claim.identifier is "RHA|0003"."""
+    body = example("pend")
+    body["entry"][0]["resource"]["identifier"][0]["value"] = "RHA|0003"
+    case = Case.objects.get(
+        reference=claim_response(post(client_for(riverside), "submit", body))["preAuthRef"]
+    )
+    services.case_claim(actor=pharmacist, case=case)
+    services.case_pend(actor=pharmacist, case=case, items=["HIV serology"])
+    update = claim_update(PRIOR, "U-1")
+    update["entry"].pop()
+    update["entry"][0]["resource"]["related"][0]["claim"] = {"identifier": {"value": "0003"}}
+
+    response = post(token_client(riverside), "submit", update)
+
+    assert response.status_code == 404, response.content
+    assert answers(case) == []
