@@ -102,6 +102,7 @@ def _bad(diagnostics: str, element: str | None = None) -> FhirError:
 
 def _index(bundle: Bundle, claim: Claim) -> RequestBundle:
     parsed = RequestBundle(bundle=bundle, claim=claim)
+    full_urls: set[str] = set()
     for index, entry in enumerate(bundle.entry or []):
         resource = entry.resource
         if resource is None:
@@ -109,6 +110,12 @@ def _index(bundle: Bundle, claim: Claim) -> RequestBundle:
         parsed.resources.append(resource)
         parsed._paths[id(resource)] = f"Bundle.entry[{index}].resource"
         if entry.fullUrl:
+            if entry.fullUrl in full_urls:  # bdl-7: which entry a reference means is unknown
+                raise invalid(
+                    f"Two entries have the fullUrl {entry.fullUrl}; each entry needs its own.",
+                    f"Bundle.entry[{index}].fullUrl",
+                )
+            full_urls.add(entry.fullUrl)
             parsed._by_reference[entry.fullUrl] = resource
         if resource.id:
             parsed._by_reference[f"{resource.get_resource_type()}/{resource.id}"] = resource

@@ -221,3 +221,23 @@ def test_it_refuses_a_body_over_the_upload_limit(riverside: User, settings: Any)
     assert response.status_code == 413
     assert outcome_issues(response)[0]["code"] == "too-costly"
     assert not Case.objects.exists()
+
+
+def test_it_refuses_two_entries_with_one_full_url(riverside: User) -> None:
+    """FHIR's bdl-7: a fullUrl names one entry. Two Patients under one fullUrl left it to the
+    order of the entries whose name and birth date the request was filed under."""
+    body = example("approve")
+    twin = {**body["entry"][1], "resource": dict(body["entry"][1]["resource"])}
+    twin["resource"]["name"] = [{"family": "Other", "given": ["Pat"]}]
+    body["entry"].append(twin)
+    client = client_for(riverside)
+    audit_rows = AuditLog.objects.count()
+
+    response = post(client, "submit", body)
+
+    assert 400 <= response.status_code < 500, response.content
+    assert outcome_issues(response)[0]["expression"] == [
+        f"Bundle.entry[{len(body['entry']) - 1}].fullUrl"
+    ]
+    assert not Case.objects.exists() and not Patient.objects.exists()
+    assert AuditLog.objects.count() == audit_rows
