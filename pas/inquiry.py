@@ -3,8 +3,8 @@ element it fills narrows the answer, and the answer is a Parameters with one
 PASInquiryResponseBundle per matching request (0..n).
 
 What the example can say, and how a case matches it:
-- the Patient (required): the member ID (Coverage.subscriberId or the Patient's MB identifier)
-  must be the case's member, so one patient can never be answered with another's request;
+- the Patient (required): the member ID (the Patient's MB identifier, else Coverage.subscriberId
+  when the patient is the subscriber: mapping.member_id_of) must be the case's member, so one patient can never be answered with another's request;
 - the provider (Claim.provider's NPI): must be the caller's clinic (else 403), and only cases of
   the caller's clinic are searched anyway;
 - the service (Claim.item.productOrService): a request here is always Hemgenix, HCPCS J1411, so

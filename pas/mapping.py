@@ -2,9 +2,10 @@
 request details and the facts in the criteria engine's JSON input format (Case.facts).
 
 Sources, in PAS terms: the Claim (identifier, diagnosis, priority, item J1411 and its date), the
-Patient it references (name, birth date, US Core birth sex), the Coverage (subscriberId = member
-id), the requesting Organization (NPI), the prescribing Practitioner (name, NPI, NUCC specialty),
-the MedicationRequest, and the facts from Observations and the QuestionnaireResponse.
+Patient it references (name, birth date, US Core birth sex, its own member ID of type MB), the
+Coverage (subscriberId: the member ID when the patient is the subscriber), the requesting
+Organization (NPI), the prescribing Practitioner (name, NPI, NUCC specialty), the
+MedicationRequest, and the facts from Observations and the QuestionnaireResponse.
 """
 
 from __future__ import annotations
@@ -196,25 +197,59 @@ def _birth_sex(rb: RequestBundle, patient: Patient, into: Collected) -> None:
 
 
 def member_id_of(rb: RequestBundle, patient: Patient) -> str:
-    """Coverage.subscriberId, else the Patient's member-number identifier (or its only one)."""
-    coverages = [rb.resolve_as(i.coverage, Coverage) for i in rb.claim.insurance or []]
-    member_id = next((c.subscriberId for c in coverages if c and c.subscriberId), None)
+    """The patient's own member ID.
+
+    The Patient's member-number identifier (type MB) is the patient's own. Coverage.subscriberId
+    is the subscriber's: the patient's only when the patient is the subscriber (relationship
+    "self", or none given). Filing a dependent under the subscriber's ID would make two brothers
+    with hemophilia B one member, and the one-infusion limit would refuse the second. With neither,
+    the Patient's only identifier."""
+    coverages = [c for i in rb.claim.insurance or [] if (c := rb.resolve_as(i.coverage, Coverage))]
+    coverage = next((c for c in coverages if c.subscriberId), None)
+    subscriber_id = coverage.subscriberId if coverage else None
+    dependent = coverage is not None and _is_dependent(coverage)
     identifiers = patient.identifier or []
-    if member_id is None:
-        member_id = next((i.value for i in identifiers if _is_member_number(i)), None)
+    own = next((i.value for i in identifiers if _is_member_number(i) and i.value), None)
+    where = rb.where(patient, "identifier")
+    if own is None and dependent:
+        raise invalid(
+            f"The patient is not the subscriber (Coverage.relationship), so {subscriber_id} "
+            "(Coverage.subscriberId) is not the patient's member ID: give the patient's own as a "
+            "Patient identifier of type MB.",
+            where,
+        )
+    member_id = own or subscriber_id
     if member_id is None and len(identifiers) == 1:
         member_id = identifiers[0].value
+    key = _checked_key(member_id, where)
+    if own and subscriber_id and not dependent and _checked_key(subscriber_id, where) != key:
+        raise invalid(
+            f"Coverage.subscriberId {subscriber_id} and the Patient's member ID {own} differ, "
+            "and the patient is the subscriber: which member is this request for?",
+            where,
+        )
+    assert member_id is not None  # _checked_key refused an empty one
+    return member_id
+
+
+def _checked_key(member_id: str | None, where: str | None) -> str:
     if not member_id or len(member_id) > MAX_MEMBER_ID:
         raise invalid(
             "Give the member ID (at most 30 letters and digits) as Coverage.subscriberId or a "
             "Patient identifier of type MB.",
-            rb.where(patient, "identifier"),
+            where,
         )
     try:
-        member_key(member_id)
+        return member_key(member_id)
     except MemberIdInvalid as exc:
-        raise invalid(str(exc), rb.where(patient, "identifier")) from None
-    return member_id
+        raise invalid(str(exc), where) from None
+
+
+def _is_dependent(coverage: Coverage) -> bool:
+    """Coverage.relationship names someone other than the subscriber (HL7's "self", X12's 18)."""
+    coding = coverage.relationship.coding or [] if coverage.relationship else []
+    codes = {c.code for c in coding if c.code}
+    return bool(codes) and not codes & {"self", "18"}
 
 
 def _is_member_number(identifier: Identifier) -> bool:

@@ -9,6 +9,7 @@ from accounts.models import User
 from audit.models import AuditLog
 from pas import codes
 from reviews import selectors
+from reviews.members import member_key
 from reviews.models import Case, Patient, Status
 from tests.conftest import client_for
 from tests.factories import make_patient
@@ -282,3 +283,60 @@ def test_it_keeps_apart_two_claim_identifiers_that_differ_in_where_the_bar_falls
         if response.status_code == 200:
             answered.append(claim_response(response)["preAuthRef"])
     assert len(set(answered)) == len(answered) == Case.objects.count()
+
+
+RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+
+
+def _member(body: dict, *, own: str | None, subscriber: str, relationship: str | None) -> dict:
+    """The example with its Patient's MB identifier (None: none), Coverage.subscriberId and
+    Coverage.relationship set."""
+    patient = body["entry"][entry_index(body, "Patient")]["resource"]
+    coverage = body["entry"][entry_index(body, "Coverage")]["resource"]
+    patient["identifier"] = [] if own is None else [{**patient["identifier"][0], "value": own}]
+    coverage["subscriberId"] = subscriber
+    if relationship is not None:
+        coverage["relationship"] = {"coding": [{"system": RELATIONSHIP, "code": relationship}]}
+    return body
+
+
+def test_it_files_a_dependent_under_the_patients_own_member_id(riverside: User) -> None:
+    # Two brothers on their mother's plan: hemophilia B runs in families, and filed under the
+    # subscriber's ID they would be one member to the one-infusion limit.
+    client = client_for(riverside)
+    for own, claim in (("HGX-SON-0001", "RHA-SON-1"), ("HGX-SON-0002", "RHA-SON-2")):
+        body = _member(example("approve"), own=own, subscriber="HGX-MOM-0001", relationship="child")
+        body["entry"][0]["resource"]["identifier"][0]["value"] = claim
+        assert post(client, "submit", body).status_code == 200
+    cases = Case.objects.order_by("pk")
+    assert [case.member_id for case in cases] == ["HGX-SON-0001", "HGX-SON-0002"]
+    assert len({case.member_key for case in cases}) == 2
+
+
+def test_it_refuses_a_dependent_without_a_member_id_of_their_own(riverside: User) -> None:
+    body = _member(example("approve"), own=None, subscriber="HGX-MOM-0001", relationship="spouse")
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 422
+    assert "not the subscriber" in outcome_issues(response)[0]["diagnostics"]
+    assert not Case.objects.exists() and not Patient.objects.exists()
+
+
+@pytest.mark.parametrize("relationship", [None, "self"])
+def test_it_refuses_a_subscriber_whose_two_member_ids_differ(
+    riverside: User, relationship: str | None
+) -> None:
+    body = _member(
+        example("approve"), own="HGX-MEM-1001", subscriber="HGX-MEM-2002", relationship=relationship
+    )
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 422
+    assert "HGX-MEM-2002" in outcome_issues(response)[0]["diagnostics"]
+    assert not Case.objects.exists() and not Patient.objects.exists()
+
+
+def test_it_takes_the_same_member_spelled_twice_for_the_subscriber(riverside: User) -> None:
+    body = _member(
+        example("approve"), own="hgx mem 1001", subscriber="HGX-MEM-1001", relationship="self"
+    )
+    assert post(client_for(riverside), "submit", body).status_code == 200
+    assert Case.objects.get().member_key == member_key("HGX-MEM-1001")
