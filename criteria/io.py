@@ -298,7 +298,7 @@ def _diagnosis(r: _Reader, data: Mapping[str, Any]) -> str | None:
 def _check_dates(r: _Reader, facts: Facts) -> None:
     """Nothing can happen after the evaluation date, nor before the member was born."""
     on, born = facts.evaluation_date, facts.date_of_birth
-    if born is not None and born < _years_before(on, MAX_AGE_YEARS):
+    if born is not None and born < earliest_date_of_birth(on):
         r.fail("date_of_birth", f"{born} is more than {MAX_AGE_YEARS} years before {on}")
     dated: list[tuple[str, date | None]] = [
         ("date_of_birth", born),
@@ -312,6 +312,12 @@ def _check_dates(r: _Reader, facts: Facts) -> None:
             r.fail(path, f"{day} is after the evaluation date {on}")
         elif day is not None and born is not None and day < born and path != "date_of_birth":
             r.fail(path, f"{day} is before the date of birth {born}")
+
+
+def earliest_date_of_birth(on: date) -> date:
+    """The earliest date of birth read on ``on``: MAX_AGE_YEARS before it. The portal refuses an
+    earlier one when the patient is recorded (reviews.services.patients), not at each request."""
+    return _years_before(on, MAX_AGE_YEARS)
 
 
 def _years_before(day: date, years: int) -> date:

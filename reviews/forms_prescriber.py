@@ -651,8 +651,8 @@ class PatientForm(forms.ModelForm[Patient]):
 
     def clean_date_of_birth(self) -> date:
         born: date = self.cleaned_data["date_of_birth"]
-        if born > timezone.localdate():
-            raise ValidationError("The date of birth is in the future.")
+        if problem := services.date_of_birth_problem(born, today=timezone.localdate()):
+            raise ValidationError(problem)
         return born
 
 

@@ -110,8 +110,8 @@ class PatientInSerializer(LightCopies, serializers.Serializer[Any]):
     gender_identity = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
     def validate_date_of_birth(self, value: Any) -> Any:
-        if value > timezone.localdate():
-            raise serializers.ValidationError("The date of birth is in the future.")
+        if problem := services.date_of_birth_problem(value, today=timezone.localdate()):
+            raise serializers.ValidationError(problem)
         return value
 
 

@@ -69,7 +69,13 @@ from .intake import (
     known_key,
 )
 from .notes import note_add
-from .patients import PatientIn, PatientMismatch, patient_create, patient_resolve
+from .patients import (
+    PatientIn,
+    PatientMismatch,
+    date_of_birth_problem,
+    patient_create,
+    patient_resolve,
+)
 from .review import (
     case_assign,
     case_claim,
@@ -117,6 +123,7 @@ __all__ = [
     "case_update_draft",
     "case_withdraw",
     "checklist_override",
+    "date_of_birth_problem",
     "document_attach",
     "document_remove",
     "evaluate_case",

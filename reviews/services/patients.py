@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role, User
+from criteria.io import MAX_AGE_YEARS, earliest_date_of_birth
 
 from ..members import member_key, name_key
 from ..models import Patient, Sex
@@ -56,6 +57,18 @@ class PatientIn:
         }
 
 
+def date_of_birth_problem(born: date, *, today: date) -> str | None:
+    """Why a new patient cannot have been born on this day, or None: the one rule of every door
+    (the patient form, the REST serializer, the intake). A day still to come, or one further
+    back than the criteria engine reads (criteria.io.MAX_AGE_YEARS): every request for such a
+    patient would be refused on a date of birth the clinic cannot change."""
+    if born > today:
+        return "The date of birth is in the future."
+    if born < earliest_date_of_birth(today):
+        return f"The date of birth is more than {MAX_AGE_YEARS} years ago."
+    return None
+
+
 def require_clinic_staff(actor: User) -> int:
     if actor.role != Role.PRESCRIBER or actor.organization_id is None:
         raise NotAllowed("Only clinic staff may add patients and file requests.")
@@ -88,8 +101,8 @@ def _new_patient_fields(actor: User, organization_id: int, data: PatientIn) -> d
     if missing := [name for name in NEW_PATIENT_FIELDS if not getattr(data, name)]:
         raise PatientMismatch({name: "Required for a new patient." for name in missing})
     assert data.date_of_birth is not None  # one of NEW_PATIENT_FIELDS
-    if data.date_of_birth > timezone.localdate():
-        raise PatientMismatch({"date_of_birth": "The date of birth is in the future."})
+    if problem := date_of_birth_problem(data.date_of_birth, today=timezone.localdate()):
+        raise PatientMismatch({"date_of_birth": problem})
     return {
         "organization_id": organization_id,
         "created_by": actor,
