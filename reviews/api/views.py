@@ -24,7 +24,7 @@ from accounts.models import User
 from audit.log import record as audit_record
 
 from .. import services
-from ..models import Case
+from ..models import Case, Status
 from ..selectors import case_for, cases_visible_to
 from ..workflow import TransitionError
 from . import idempotency
@@ -123,12 +123,16 @@ def _show(
     operation_id="api_cases_list",
     summary="List the clinic's cases",
     parameters=[
-        OpenApiParameter("status", OpenApiTypes.STR, description="Only this status."),
+        OpenApiParameter(
+            "status", OpenApiTypes.STR, enum=Status.values, description="Only this status."
+        ),
         OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
     ],
     responses={
         200: CaseSummaryPageSerializer,
-        400: OpenApiResponse(description="The page is not a whole number."),
+        400: OpenApiResponse(
+            description="The page is not a whole number, or no status is so named."
+        ),
         404: OpenApiResponse(description="No such page."),
     },
 )
@@ -146,6 +150,9 @@ def cases(request: Request) -> Response:
         return _create(request)
     qs = cases_visible_to(_user(request)).order_by("-created_at", "-pk")
     if wanted := request.query_params.get("status"):
+        if wanted not in Status.values:
+            # Not an empty list: a misspelt status would read as "the clinic has none".
+            raise ValidationError({"status": [f"A status is one of {', '.join(Status.values)}."]})
         qs = qs.filter(status=wanted)
     if "page" in request.query_params and not request.query_params["page"].isdigit():
         raise ValidationError({"page": ["A page number is a whole number from 1."]})
