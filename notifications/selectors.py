@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from reviews.selectors import cases_visible_to
 
 from .models import KINDS_BY_ROLE, Delivery, Notification, Preference
 
 INBOX_SIZE = 100
 
 
+def shown_to(user: User) -> QuerySet[Notification]:
+    """The user's own messages about a case they may see now, or about none: a user moved to
+    another clinic or role keeps no word of the old clinic's cases (SECURITY.md), as their
+    sessions and tokens end on the move."""
+    visible = cases_visible_to(user).order_by().values("pk")
+    return Notification.objects.filter(Q(case__isnull=True) | Q(case__in=visible), recipient=user)
+
+
 def inbox_of(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("case")[:INBOX_SIZE]
+    return shown_to(user).select_related("case")[:INBOX_SIZE]
 
 
 def note_of(user: User, pk: int | None) -> Notification | None:
-    return Notification.objects.filter(recipient=user, pk=pk).first() if pk else None
+    return shown_to(user).filter(pk=pk).first() if pk else None
+
+
+def unread_count(user: User) -> int:
+    return shown_to(user).filter(read_at__isnull=True).count()
 
 
 def deliveries_of(user: User) -> dict[str, str]:
