@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.log import record as audit_record
 
+from . import selectors
 from .models import Delivery, Notification
 
 FOOTER = (
@@ -40,6 +41,9 @@ def send_immediate(pk: int) -> bool:
     if not claimed:
         return False
     note = Notification.objects.select_related("recipient", "case").get(pk=pk)
+    if not selectors.shown_to(note.recipient).filter(pk=pk).exists():
+        # Moved to another clinic or role since: the message stays claimed, never sent.
+        return False
     try:
         send_mail(
             note.subject,
@@ -75,8 +79,9 @@ def send_digest(user: User) -> int:
     """One e-mail listing the user's waiting digest notifications; how many it listed."""
     with transaction.atomic():
         notes = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(recipient=user, delivery=Delivery.DIGEST, emailed_at__isnull=True)
+            selectors.shown_to(user)  # not the old clinic's cases of a user moved since
+            .select_for_update(skip_locked=True)
+            .filter(delivery=Delivery.DIGEST, emailed_at__isnull=True)
             .order_by("created_at", "id")
         )
         if not notes or not user.email:

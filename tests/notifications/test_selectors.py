@@ -1,9 +1,13 @@
-"""A user's inbox: their own messages, about cases they may see now."""
+"""A user's inbox and e-mails: their own messages, about cases they may see now."""
 
 from __future__ import annotations
 
+from django.core import mail
+
 from accounts.models import User
-from notifications.models import Notification
+from audit.models import AuditLog
+from notifications import mail as notification_mail
+from notifications.models import Delivery, Kind, Notification, Preference
 from notifications.templatetags.notifications_extras import unread_count
 from reviews import services
 from tests.conftest import client_for
@@ -39,3 +43,37 @@ def test_it_still_shows_a_user_the_messages_about_their_own_clinics_cases(
     client = client_for(riverside)
     assert case.reference in client.get("/notifications/").content.decode()
     assert unread_count(riverside) == 1
+
+
+def test_it_emails_a_user_moved_to_another_clinic_nothing_of_the_old_clinics_cases(
+    riverside: User, lakeside: User, pharmacist: User
+) -> None:
+    Preference.objects.create(user=riverside, kind=Kind.RFI, delivery=Delivery.DIGEST)
+    waiting = make_case(riverside, claim_by=pharmacist)
+    services.case_pend(actor=pharmacist, case=waiting, items=["Lab report"])
+    Preference.objects.filter(user=riverside).delete()  # the next one goes out at once
+    at_once = make_case(riverside, claim_by=pharmacist)
+    services.case_pend(actor=pharmacist, case=at_once, items=["Lab report"])
+    immediate = Notification.objects.get(recipient=riverside, case=at_once)
+    riverside.organization = lakeside.organization
+    riverside.save()
+
+    assert notification_mail.send_immediate(immediate.pk) is False
+    assert notification_mail.send_digest(riverside) == 0
+    assert mail.outbox == []
+    assert (
+        not AuditLog.objects.filter(action__startswith="notification.")
+        .exclude(action="notification.created")
+        .exists()
+    )
+
+
+def test_it_still_emails_a_user_the_messages_about_their_own_clinics_cases(
+    riverside: User, pharmacist: User
+) -> None:
+    Preference.objects.create(user=riverside, kind=Kind.RFI, delivery=Delivery.DIGEST)
+    case = make_case(riverside, claim_by=pharmacist)
+    services.case_pend(actor=pharmacist, case=case, items=["Lab report"])
+    assert notification_mail.send_digest(riverside) == 1
+    [message] = mail.outbox
+    assert case.reference in message.body
