@@ -50,6 +50,8 @@ from .questionnaire import read_response
 MAX_CLAIM_IDENTIFIER = 90
 MAX_CLAIM_SYSTEM = 200
 MAX_MEMBER_ID = 60
+MAX_NAME = 100  # Patient.first_name and last_name's max_length, as the REST API checks it
+MAX_PRESCRIBER_NAME = 200  # Case.prescriber_name's max_length, the same
 CLAIM = "Bundle.entry[0].resource"
 
 
@@ -177,7 +179,14 @@ def _names(rb: RequestBundle, patient: Patient) -> tuple[str, str]:
     given = " ".join(g for g in name.given or [] if g) if name else ""
     if name is None or not given.strip():
         raise invalid("The Patient needs a family and a given name.", rb.where(patient, "name"))
-    return given.strip()[:100], (name.family or "").strip()[:100]
+    given, family = given.strip(), (name.family or "").strip()
+    if len(given) > MAX_NAME or len(family) > MAX_NAME:
+        # Refused, as the REST API refuses it: a name cut short could match another patient's.
+        raise invalid(
+            f"The Patient's given and family names are at most {MAX_NAME} characters each.",
+            rb.where(patient, "name"),
+        )
+    return given, family
 
 
 def _birth_date(rb: RequestBundle, patient: Patient) -> date:
@@ -329,7 +338,12 @@ def _prescriber(rb: RequestBundle, into: Collected) -> None:
     if npi is not None and not npi_is_valid(npi):
         raise invalid(f"{npi} is not a valid NPI.", f"{where}.identifier")
     into.put("prescriber_npi", npi, where)
-    into.put("prescriber_name", _display_name(practitioner.name), where)
+    name = _display_name(practitioner.name)
+    if name is not None and len(name) > MAX_PRESCRIBER_NAME:
+        raise invalid(
+            f"The prescriber's name is at most {MAX_PRESCRIBER_NAME} characters.", f"{where}.name"
+        )
+    into.put("prescriber_name", name, where)
     concepts: list[CodeableConcept | None] = [q.code for q in practitioner.qualification or []]
     concepts += (role.specialty or []) if role else []
     concepts += [t.qualification for t in rb.claim.careTeam or [] if rb.resolve(t.provider) in
@@ -361,7 +375,7 @@ def _display_name(names: list[HumanName] | None) -> str | None:
         parts = [*(name.prefix or []), *(name.given or []), name.family]
         text = name.text or " ".join(part for part in parts if part)
         if text.strip():
-            return text.strip()[:200]
+            return text.strip()
     return None
 
 

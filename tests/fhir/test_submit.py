@@ -340,3 +340,32 @@ def test_it_takes_the_same_member_spelled_twice_for_the_subscriber(riverside: Us
     )
     assert post(client_for(riverside), "submit", body).status_code == 200
     assert Case.objects.get().member_key == member_key("HGX-MEM-1001")
+
+
+@pytest.mark.parametrize("field", ["family", "given"])
+def test_it_refuses_a_patient_name_longer_than_the_api_takes(riverside: User, field: str) -> None:
+    # Cut short, as this door once did, a long name could match another patient's.
+    body = example("approve")
+    name = body["entry"][entry_index(body, "Patient")]["resource"]["name"][0]
+    name[field] = "A" * 101 if field == "family" else ["A" * 101]
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 422
+    assert "at most 100" in outcome_issues(response)[0]["diagnostics"]
+    assert not Case.objects.exists() and not Patient.objects.exists()
+
+
+def test_it_refuses_a_prescriber_name_longer_than_the_api_takes(riverside: User) -> None:
+    body = example("approve")
+    practitioner = body["entry"][entry_index(body, "Practitioner")]["resource"]
+    practitioner["name"] = [{"text": "Dr " + "A" * 200}]
+    response = post(client_for(riverside), "submit", body)
+    assert response.status_code == 422
+    assert "at most 200" in outcome_issues(response)[0]["diagnostics"]
+    assert not Case.objects.exists()
+
+
+def test_it_takes_names_as_long_as_the_api_takes(riverside: User) -> None:
+    body = example("approve")
+    body["entry"][entry_index(body, "Patient")]["resource"]["name"][0]["family"] = "B" * 100
+    assert post(client_for(riverside), "submit", body).status_code == 200
+    assert Case.objects.get().patient.last_name == "B" * 100
