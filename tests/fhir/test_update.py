@@ -24,8 +24,12 @@ pytestmark = pytest.mark.django_db
 PRIOR = "RHA-2026-0003"  # the "pend" example's Claim.identifier
 
 
-def pended(riverside: User, pharmacist: User) -> Case:
-    response = post(client_for(riverside), "submit", example("pend"))
+def pended(riverside: User, pharmacist: User, claim_identifier: str | None = None) -> Case:
+    """The pend example filed (under another Claim.identifier, if given) and pended."""
+    body = example("pend")
+    if claim_identifier is not None:
+        body["entry"][0]["resource"]["identifier"][0]["value"] = claim_identifier
+    response = post(client_for(riverside), "submit", body)
     assert response.status_code == 200, response.content
     case = Case.objects.get(reference=claim_response(response)["preAuthRef"])
     services.case_claim(actor=pharmacist, case=case)
@@ -217,13 +221,7 @@ def test_it_refuses_an_update_key_sent_again_for_another_case(
     """One update identifier naming another case's Claim is not a replay of the first update:
     refused, instead of answering with the first case and leaving the second unanswered."""
     first = pended(riverside, pharmacist)
-    other = example("pend")
-    other["entry"][0]["resource"]["identifier"][0]["value"] = "RHA-2026-0004"
-    second = Case.objects.get(
-        reference=claim_response(post(client_for(riverside), "submit", other))["preAuthRef"]
-    )
-    services.case_claim(actor=pharmacist, case=second)
-    services.case_pend(actor=pharmacist, case=second, items=["HIV serology"])
+    second = pended(riverside, pharmacist, "RHA-2026-0004")
     assert post(token_client(riverside), "submit", claim_update(PRIOR, "U-1")).status_code == 200
 
     again = post(token_client(riverside), "submit", claim_update("RHA-2026-0004", "U-1"))
@@ -238,13 +236,7 @@ def test_it_does_not_take_an_identifier_ending_in_the_value_for_the_related_clai
 ) -> None:
     """Claim.related naming the earlier Claim by value "0003" alone (no system) is not the
     request whose Claim.identifier is "RHA|0003"."""
-    body = example("pend")
-    body["entry"][0]["resource"]["identifier"][0]["value"] = "RHA|0003"
-    case = Case.objects.get(
-        reference=claim_response(post(client_for(riverside), "submit", body))["preAuthRef"]
-    )
-    services.case_claim(actor=pharmacist, case=case)
-    services.case_pend(actor=pharmacist, case=case, items=["HIV serology"])
+    case = pended(riverside, pharmacist, "RHA|0003")
     update = claim_update(PRIOR, "U-1")
     update["entry"].pop()
     update["entry"][0]["resource"]["related"][0]["claim"] = {"identifier": {"value": "0003"}}
