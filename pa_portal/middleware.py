@@ -14,7 +14,8 @@ first offending field, in the door's own shape:
 JSON is checked for nesting depth with an iterative scan of brackets outside strings, so a body
 nested 6,000 deep costs one pass and no stack; only a body within settings.JSON_MAX_DEPTH is ever
 decoded (here and later by the views), so no parser downstream can hit RecursionError. Numbers in
-JSON must be finite and at most settings.JSON_MAX_NUMBER in magnitude.
+JSON must be finite and at most settings.JSON_MAX_NUMBER in magnitude, and no object may name a
+field twice (parsers disagree on which value wins; FHIR forbids it).
 """
 
 from __future__ import annotations
@@ -138,7 +139,17 @@ def check_json_text(text: str, field: str = "") -> None:
     if json_depth(text) > limit:
         raise Refused(field or "body", f"The JSON is nested more than {limit} levels deep.")
     try:
-        document = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=Decimal)
+        document = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=Decimal,
+            object_pairs_hook=_once_each,
+        )
+    except RepeatedName as exc:
+        # Parsers differ on which of two values they keep (Python's the last, others the first),
+        # and FHIR forbids it: refused, so no door and no reader can see another value.
+        raise Refused(field or "body", f"The JSON names the field {exc.name!r} twice.") from None
     except (ValueError, InvalidOperation):
         return
     for path, value, is_key in walk(document, field):
@@ -146,6 +157,24 @@ def check_json_text(text: str, field: str = "") -> None:
             check_text(path, value, "field name" if is_key else "value")
         elif isinstance(value, Decimal):
             check_number(path, value)
+
+
+class RepeatedName(ValueError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(name)
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the body, each of its names given once."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise RepeatedName(name)
+            seen.add(name)
+    return document
 
 
 def json_depth(text: str) -> int:

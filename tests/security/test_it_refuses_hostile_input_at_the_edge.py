@@ -301,3 +301,36 @@ def test_it_scans_a_json_body_sent_with_a_wildcard_content_type(riverside: User)
     response = post_json(client_for(riverside), "/api/cases/", text, "*/*")
     assert response.status_code == 400
     assert list(response.json()) == ["body"]
+
+
+# --- a field named twice in one object: every door, before any parser picks one ---------------
+
+
+def _twice(body: dict[str, Any], inside: str, name: str, second: str) -> str:
+    """body as JSON with a second `name` in the first object that holds `"inside"`."""
+    text = json.dumps(body)
+    first = f'"{name}": {json.dumps(inside)}'
+    assert first in text
+    return text.replace(first, f'{first}, "{name}": {json.dumps(second)}', 1)
+
+
+def test_it_refuses_a_field_named_twice_in_the_api(riverside: User) -> None:
+    client = client_for(riverside)  # signing in writes its audit row
+    before = rows()
+    body = create_body()
+    text = _twice(body, body["patient"]["member_id"], "member_id", "SOMEONE-ELSE-1")
+    response = post_json(client, "/api/cases/", text)
+    assert response.status_code == 400
+    assert "member_id" in response.json()["body"][0]
+    assert rows() == before
+
+
+@pytest.mark.parametrize("operation", ["submit", "inquire"])
+def test_it_refuses_a_field_named_twice_in_a_bundle(riverside: User, operation: str) -> None:
+    client = client_for(riverside)  # signing in writes its audit row
+    before = rows()
+    text = _twice(example("approve"), "HGX-MEM-1001", "subscriberId", "HGX-MEM-2002")
+    response = post_json(client, f"/fhir/Claim/${operation}", text, FHIR_JSON)
+    assert response.status_code == 400
+    assert "subscriberId" in outcome_issues(response)[0]["diagnostics"]
+    assert rows() == before
