@@ -236,8 +236,10 @@ def _visible_case(
     named = Q(key__in=exact)
     for value in bare:
         named |= Q(key__endswith=f"|{value}")
+    clinic = actor.organization_id
+    assert clinic is not None  # update() let only clinic staff through
     keys = IntakeKey.objects.filter(
-        named, door=IntakeKey.Door.FHIR, organization=actor.organization
+        named, door=IntakeKey.Door.FHIR, organization_id=clinic
     ).values_list("case_id", "key")
     # A value alone names the key whose whole value it is: "0003" is not "RHA|0003".
     case_ids = [case_id for case_id, key in keys if key in exact or claim_of_key(key)[1] in bare]

@@ -241,7 +241,7 @@ def member_id_of(rb: RequestBundle, patient: Patient) -> str:
     return member_id
 
 
-def _checked_key(member_id: str | None, where: str | None) -> str:
+def _checked_key(member_id: str | None, where: str) -> str:
     if not member_id or len(member_id) > MAX_MEMBER_ID:
         raise invalid(
             "Give the member ID (at most 30 letters and digits) as Coverage.subscriberId or a "
