@@ -32,17 +32,18 @@ def inbox_url() -> str:
 def send_immediate(pk: int) -> bool:
     """E-mail one notification once; True if this call sent it.
 
-    The row is claimed first (one UPDATE), so a task delivered twice sends once; a failed send
-    gives the claim back and raises, and the task retries.
+    The row is claimed before the send (one UPDATE), so a task delivered twice sends once; a
+    failed send gives the claim back and raises, and the task retries. A message about a case its
+    recipient may no longer see is neither sent nor claimed.
     """
+    note = Notification.objects.select_related("recipient", "case").filter(pk=pk).first()
+    if note is None or not selectors.shown_to(note.recipient).filter(pk=pk).exists():
+        # Its recipient moved to another clinic or role since: never sent, nor marked e-mailed.
+        return False
     claimed = Notification.objects.filter(
         pk=pk, delivery=Delivery.IMMEDIATE, emailed_at__isnull=True
     ).update(emailed_at=timezone.now())
     if not claimed:
-        return False
-    note = Notification.objects.select_related("recipient", "case").get(pk=pk)
-    if not selectors.shown_to(note.recipient).filter(pk=pk).exists():
-        # Moved to another clinic or role since: the message stays claimed, never sent.
         return False
     try:
         send_mail(

@@ -59,6 +59,8 @@ def test_it_emails_a_user_moved_to_another_clinic_nothing_of_the_old_clinics_cas
     riverside.save()
 
     assert notification_mail.send_immediate(immediate.pk) is False
+    immediate.refresh_from_db()
+    assert immediate.emailed_at is None  # not sent, so not marked e-mailed
     assert notification_mail.send_digest(riverside) == 0
     assert mail.outbox == []
     assert (
