@@ -35,6 +35,7 @@ from .dosing import (
 from .members import MemberIdInvalid, member_key
 from .models import Case, DocumentKind, Patient, Urgency
 from .selectors import patients_visible_to
+from .text import is_blank
 
 # --- choices ----------------------------------------------------------------------------------
 
@@ -557,7 +558,7 @@ class RequestForm(FactsForm, ApprovalDetailsForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("urgency") == Urgency.EXPEDITED and not data.get("expedite_reason", "").strip():
+        if data.get("urgency") == Urgency.EXPEDITED and is_blank(data.get("expedite_reason")):
             self.add_error("expedite_reason", "An expedited request needs its reason.")
         return data
 

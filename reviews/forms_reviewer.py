@@ -21,6 +21,7 @@ from .models import (
     Urgency,
 )
 from .selectors import QUEUE_SORTS
+from .text import is_blank
 from .workflow import DENIAL_BASIS_LABELS, DenialBasis, denial_bases
 
 
@@ -286,7 +287,7 @@ class DenyForm(_LinesForm):
         data = super().clean() or {}
         basis = data["basis"] = data.get("basis") or None
         if basis == DenialBasis.JUDGMENT:
-            if not (data.get("explanation") or "").strip():
+            if is_blank(data.get("explanation")):
                 self.add_error("explanation", "Explain the clinical judgment the denial rests on.")
         elif not data.get("failed_criteria"):
             self.add_error("failed_criteria", "Choose at least one criterion the request fails.")

@@ -21,6 +21,7 @@ from accounts.models import CLINIC_ROLES, DIRECTOR_ROLES, REVIEWER_ROLES, Role
 
 from .errors import ServiceError
 from .models import Status
+from .text import is_blank
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -472,7 +473,7 @@ def check_denial_basis(
             "Nothing was changed."
         )
     if basis == DenialBasis.JUDGMENT:
-        if not explanation.strip():
+        if is_blank(explanation):
             raise ServiceError(
                 "A denial on clinical judgment needs the medical director's explanation; "
                 "nothing was changed."

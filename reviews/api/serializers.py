@@ -27,6 +27,7 @@ from ..dosing import (
 )
 from ..forms_prescriber import APPROVAL_DETAILS, PATIENT_FIELDS
 from ..models import Case, Decision, DocumentKind, Patient, Sex, Urgency
+from ..text import is_blank
 
 CRITERIA = sorted({c.id for policy in POLICIES.values() for c in policy.criteria})
 # What a new patient needs besides the member ID.
@@ -161,7 +162,7 @@ class CaseCreateSerializer(ApprovalDetailsSerializer):
         return check_facts(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["urgency"] == Urgency.EXPEDITED and not attrs["expedite_reason"].strip():
+        if attrs["urgency"] == Urgency.EXPEDITED and is_blank(attrs["expedite_reason"]):
             raise serializers.ValidationError(
                 {"expedite_reason": ["An expedited request needs its reason."]}
             )

@@ -18,6 +18,7 @@ from accounts.models import User
 
 from ..models import Case, Decision, Urgency
 from ..policy import current_policy_settings
+from ..text import is_blank
 from ..workflow import Action, check_appeal, check_appeal_decider
 from .base import _locked, _require_clinic, atomic, record_event
 from .documents import document_attach
@@ -73,7 +74,7 @@ def case_appeal(
             if deadline is not None
             else "This case has no decision to appeal; nothing was changed."
         )
-    if not statement.strip():
+    if is_blank(statement):
         raise ServiceError("Say why the decision should change: the appeal needs a statement.")
     new_facts = dict(facts or {})
     refuse_portal_facts(new_facts)

@@ -8,6 +8,7 @@ from accounts.models import Role, User
 
 from ..members import member_key
 from ..models import Authorization, Case, Patient
+from ..text import is_blank
 from ..workflow import Action
 from .base import atomic, record_event
 from .errors import NotAllowed, ServiceError
@@ -16,7 +17,7 @@ from .errors import NotAllowed, ServiceError
 def _require_admin(actor: User, reason: str) -> None:
     if actor.role != Role.ADMIN:
         raise NotAllowed("Only an administrator may correct records entered in error.")
-    if not reason.strip():
+    if is_blank(reason):
         raise ServiceError("Say why the record was in error; the reason is kept in the history.")
 
 

@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..policy import current_policy_settings
 from ..selectors import effective_overrides, effective_statuses, line_rulings
+from ..text import is_blank
 from ..workflow import Action, DenialBasis, check_denial_basis
 from .appeals import check_appeal_decision
 from .base import (
@@ -189,7 +190,7 @@ def case_deny(
         information_requested=case.rfis.exists(),
         explanation=explanation,
     )
-    if not reason.strip():
+    if is_blank(reason):
         raise ServiceError("A denial needs a plain-language reason for the patient and clinic.")
     now = timezone.now()
     snapshot = _snapshot(case)

@@ -19,6 +19,7 @@ from ..models import (
     Status,
     Urgency,
 )
+from ..text import is_blank
 from ..workflow import Action
 from .base import (
     _clock_hours,
@@ -120,7 +121,7 @@ def _checked_details(details: Mapping[str, Any]) -> dict[str, Any]:
 def _check_urgency(urgency: str, expedite_reason: str) -> None:
     if urgency not in Urgency.values:
         raise ServiceError(f"Urgency must be one of {', '.join(Urgency.values)}.")
-    if urgency == Urgency.EXPEDITED and not expedite_reason.strip():
+    if urgency == Urgency.EXPEDITED and is_blank(expedite_reason):
         raise ServiceError(
             "An expedited request needs the reason waiting the standard time could "
             "seriously jeopardize the patient's life, health or function."
@@ -207,7 +208,7 @@ def case_answer_rfi(
     from_status, to_status = _move(case, actor, Action.ANSWER)
     rfi = case.rfis.filter(answered_at__isnull=True).first()
     given = _checked_details({k: v for k, v in (details or {}).items() if v not in (None, "")})
-    if not facts and not note.strip() and not given:
+    if not facts and is_blank(note) and not given:
         raise ServiceError("Give the requested information or a note explaining it.")
     merged = {**case.facts, **(facts or {})}
     validate_facts(merged)

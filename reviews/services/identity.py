@@ -10,6 +10,7 @@ from accounts.models import User
 
 from ..models import Case, IdentityRuling
 from ..selectors import possible_same_persons
+from ..text import is_blank
 from ..workflow import Action
 from .base import _locked, atomic, record_event
 from .errors import ServiceError
@@ -52,7 +53,7 @@ def identity_rule(
     from_status, to_status = _reviewer_move(case, actor, Action.RULE_IDENTITY)
     if ruling not in IdentityRuling.Ruling.values:
         raise ServiceError("Rule the other member the same person or a different person.")
-    if ruling == IdentityRuling.Ruling.DIFFERENT and not reason.strip():
+    if ruling == IdentityRuling.Ruling.DIFFERENT and is_blank(reason):
         raise ServiceError("Say how you know it is a different person (e.g. the plan confirmed).")
     candidates = {p.member_key for p in possible_same_persons(case)}
     if other_member_key not in candidates:

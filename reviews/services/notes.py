@@ -10,13 +10,14 @@ from accounts.models import User
 from audit.log import record as audit_record
 
 from ..models import INTERNAL_NOTE_MAX_LENGTH, Case, InternalNote
+from ..text import is_blank
 from ..workflow import check_internal_note
 from .base import _locked, atomic
 from .errors import ServiceError
 
 
 def _clean_body(body: object) -> str:
-    if not isinstance(body, str) or not body.strip():
+    if not isinstance(body, str) or is_blank(body):
         raise ServiceError("Write the note first; nothing was saved.")
     if "\x00" in body:
         raise ServiceError(

@@ -16,6 +16,7 @@ from criteria.io import MAX_AGE_YEARS, earliest_date_of_birth
 
 from ..members import member_key, name_key
 from ..models import Patient, Sex
+from ..text import is_blank
 from .base import atomic
 from .errors import NotAllowed, ServiceError
 
@@ -96,9 +97,14 @@ def _insert(actor: User, organization_id: int, data: PatientIn) -> Patient:
     return Patient.objects.create(**_new_patient_fields(actor, organization_id, data))
 
 
+def _absent(value: object) -> bool:
+    """Not given: nothing, or a name that shows nothing (is_blank)."""
+    return is_blank(value) if isinstance(value, str) else value is None
+
+
 def _new_patient_fields(actor: User, organization_id: int, data: PatientIn) -> dict[str, Any]:
     """A new patient's columns, once the request gives all that a new patient needs."""
-    if missing := [name for name in NEW_PATIENT_FIELDS if not getattr(data, name)]:
+    if missing := [name for name in NEW_PATIENT_FIELDS if _absent(getattr(data, name))]:
         raise PatientMismatch({name: "Required for a new patient." for name in missing})
     assert data.date_of_birth is not None  # one of NEW_PATIENT_FIELDS
     if problem := date_of_birth_problem(data.date_of_birth, today=timezone.localdate()):

@@ -18,6 +18,7 @@ from ..models import (
 )
 from ..policy import current_policy_settings
 from ..selectors import effective_statuses
+from ..text import is_blank
 from ..workflow import Action, check_assignee, check_holder
 from .base import (
     _locked,
@@ -104,7 +105,7 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
     """Ask the clinic for information; the clock pauses if the policy setting says so."""
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.PEND)
-    items = [item.strip() for item in items if item.strip()]
+    items = [item.strip() for item in items if not is_blank(item)]
     if not items:
         raise ServiceError("List at least one item of information the clinic must provide.")
     now = timezone.now()
@@ -138,7 +139,7 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
 def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.ESCALATE)
-    if not reason.strip():
+    if is_blank(reason):
         raise ServiceError("Say why the case needs the medical director.")
     case.status = to_status
     case.assigned_to = None
@@ -163,7 +164,7 @@ def checklist_override(
     from_status, to_status = _reviewer_move(case, actor, Action.RULE)
     if status not in ChecklistOverride.Ruling.values:
         raise ServiceError("A ruling reads met, not met or unknown.")
-    if not reason.strip():
+    if is_blank(reason):
         raise ServiceError("An override needs a reason: say what evidence settles the line.")
     line = next((ln for ln in case.checklist.get("lines", []) if ln["id"] == criterion_id), None)
     if line is None:

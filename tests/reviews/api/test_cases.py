@@ -95,6 +95,7 @@ def test_it_refuses_facts_the_portal_supplies(riverside: User) -> None:
     [
         ({"prescriber_npi": "1234567890"}, "prescriber_npi"),
         ({"urgency": "expedited"}, "expedite_reason"),
+        ({"urgency": "expedited", "expedite_reason": "\u200b\u202e"}, "expedite_reason"),
         ({"urgency": "whenever"}, "urgency"),
         ({"planned_infusion_date": days_ago(3)}, "planned_infusion_date"),
         ({"planned_infusion_date": "9999-12-31"}, "planned_infusion_date"),
@@ -107,6 +108,14 @@ def test_it_refuses_bad_request_fields(riverside: User, changes: dict, field: st
     assert response.status_code == 400
     assert field in response.json()
     assert not Case.objects.exists()
+
+
+def test_it_refuses_a_new_patients_name_that_shows_nothing(riverside: User) -> None:
+    patient = {**new_request()["patient"], "member_id": "NEW-2", "last_name": "\u3164\u200b"}
+    response = api_for(riverside).post(CASES, new_request(patient=patient), format="json")
+    assert response.status_code == 400
+    assert set(response.json()["patient"]) == {"last_name"}
+    assert not Patient.objects.exists()
 
 
 def test_it_needs_a_new_patients_details(riverside: User) -> None:
