@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -610,6 +611,20 @@ class OutboxMessage(models.Model):
         return f"{self.task}{self.args} {'sent' if self.sent_at else 'waiting'}"
 
 
+# What an administrator may set each number of the payer's rules to (validators and CHECKs).
+POLICY_SETTING_BOUNDS = {
+    "review_clock_hours_standard": (1, 24 * 30),
+    "review_clock_hours_expedited": (1, 24 * 30),
+    "authorization_valid_days": (1, 3660),
+    "appeal_deadline_days": (1, 3660),
+}
+
+
+def _bounded(name: str) -> list[Any]:
+    low, high = POLICY_SETTING_BOUNDS[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
 class PolicySetting(models.Model):
     """The payer's operating rules, edited by administrators. One row at most (id 1).
 
@@ -623,13 +638,13 @@ class PolicySetting(models.Model):
         "review clock, standard requests (hours)",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        validators=_bounded("review_clock_hours_standard"),
     )
     review_clock_hours_expedited = models.PositiveSmallIntegerField(
         "review clock, expedited requests (hours)",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        validators=_bounded("review_clock_hours_expedited"),
     )
     clock_pauses_while_pended = models.BooleanField(
         "review clock pauses while a request is pended", null=True, blank=True
@@ -641,13 +656,13 @@ class PolicySetting(models.Model):
         "authorization valid for (days)",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        validators=_bounded("authorization_valid_days"),
     )
     appeal_deadline_days = models.PositiveSmallIntegerField(
         "appeal deadline (days after the decision)",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        validators=_bounded("appeal_deadline_days"),
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -662,8 +677,17 @@ class PolicySetting(models.Model):
     class Meta:
         verbose_name = "policy settings"
         verbose_name_plural = "policy settings"
+        # The admin form's bounds, also for any other writer (a shell, another connection).
         constraints = [
-            models.CheckConstraint(condition=models.Q(id=1), name="policy_setting_single_row")
+            models.CheckConstraint(condition=models.Q(id=1), name="policy_setting_single_row"),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__isnull": True})
+                    | models.Q(**{f"{name}__range": bounds}),
+                    name=f"policy_setting_{name}_range",
+                )
+                for name, bounds in POLICY_SETTING_BOUNDS.items()
+            ],
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,17 @@ from psycopg import errors
 
 from accounts.models import REVIEWER_ROLES, Role, User
 from reviews import services
-from reviews.models import Authorization, Case, CaseEvent, Decision, Document, Patient, Status
+from reviews.models import (
+    POLICY_SETTING_BOUNDS,
+    Authorization,
+    Case,
+    CaseEvent,
+    Decision,
+    Document,
+    Patient,
+    PolicySetting,
+    Status,
+)
 from reviews.tasks import generate_letter
 from reviews.workflow import status_moves
 from tests.audit.test_roles import app_connection
@@ -152,6 +162,25 @@ def test_it_refuses_the_bogus_values_of_a_case(
         Case.objects.filter(pk=case.pk).update(status="bogus")
 
     assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
+
+
+@pytest.mark.parametrize(("name", "bounds"), POLICY_SETTING_BOUNDS.items())
+def test_it_keeps_the_payers_rules_within_the_admin_forms_bounds(
+    app: psycopg.Connection, name: str, bounds: tuple[int, int]
+) -> None:
+    """A review clock of 0 hours (every request overdue at once) or an appeal deadline of 90
+    years, set past the admin form, is refused; the bounds themselves are accepted."""
+    # name comes from the model's own bounds, never from input.
+    insert = f"INSERT INTO reviews_policysetting (id, {name}, updated_at) VALUES (1, %(v)s, now())"  # noqa: S608
+    low, high = bounds
+    for value in (0, low - 1, high + 1, 32767):
+        if value < low or value > high:
+            refused(app, errors.CheckViolation, insert, match=f"{name}_range", v=value)
+    for kept in (low, high, None):
+        with app.transaction():
+            app.execute(insert, {"v": kept})
+            app.execute("DELETE FROM reviews_policysetting")
+    assert not PolicySetting.objects.exists()
 
 
 # --- a decided case ------------------------------------------------------------------------
