@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.validators import npi_is_valid
 
+from .models import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 from .policy import current_policy_settings
 
 GENOME_COPIES_PER_KG = 2 * 10**13
@@ -83,9 +84,8 @@ def case_dose(case: Any) -> dict[str, str] | None:
     return dose_for(case.body_weight_kg)
 
 
-# The body weights a request may give, whatever its door (request_detail_problems).
-WEIGHT_MIN_KG = Decimal("1")
-WEIGHT_MAX_KG = Decimal("400")
+# The body weights a request may give, whatever its door (request_detail_problems); defined
+# with the column, whose CHECK holds them too.
 WEIGHT_STEP = Decimal("0.1")  # what Case.body_weight_kg holds
 
 

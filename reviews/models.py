@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -94,6 +95,12 @@ class Urgency(models.TextChoices):
     EXPEDITED = "expedited", "Expedited"
 
 
+# The body weights a request may give (reviews.dosing checks them at every door; the CHECK below
+# holds them for any other writer).
+WEIGHT_MIN_KG = Decimal("1")
+WEIGHT_MAX_KG = Decimal("400")
+
+
 class Case(models.Model):
     """One prior-authorization request: the clinic's side and the reviewer's side of it.
 
@@ -177,6 +184,20 @@ class Case(models.Model):
             models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
             models.CheckConstraint(
                 condition=Q(urgency__in=Urgency.values), name="case_urgency_valid"
+            ),
+            # What every door already refuses, refused for any other writer too.
+            models.CheckConstraint(
+                condition=Q(body_weight_kg__isnull=True)
+                | Q(body_weight_kg__range=(WEIGHT_MIN_KG, WEIGHT_MAX_KG)),
+                name="case_body_weight_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(prescriber_npi="") | Q(prescriber_npi__regex=r"^[0-9]{10}$"),
+                name="case_prescriber_npi_digits",
+            ),
+            models.CheckConstraint(
+                condition=~Q(urgency=Urgency.EXPEDITED) | ~Q(expedite_reason__regex=r"^\s*$"),
+                name="case_expedited_has_reason",
             ),
         ]
         indexes = [

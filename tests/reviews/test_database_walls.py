@@ -164,6 +164,51 @@ def test_it_refuses_the_bogus_values_of_a_case(
     assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
 
 
+# Each assignment is the test's own SQL, never input.
+SET_CASE = "UPDATE reviews_case SET {} WHERE id = %(case)s"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("body_weight_kg = 0", "case_body_weight_range"),
+        ("body_weight_kg = 400.1", "case_body_weight_range"),
+        ("body_weight_kg = -80", "case_body_weight_range"),
+        ("body_weight_kg = 'NaN'", "case_body_weight_range"),
+        ("prescriber_npi = '12345'", "case_prescriber_npi_digits"),
+        ("prescriber_npi = '123456789x'", "case_prescriber_npi_digits"),
+        ("prescriber_npi = ' 123456789'", "case_prescriber_npi_digits"),
+        ("urgency = 'expedited', expedite_reason = ''", "case_expedited_has_reason"),
+        ("urgency = 'expedited', expedite_reason = E' \\t\\n'", "case_expedited_has_reason"),
+    ],
+)
+def test_it_refuses_request_details_no_door_accepts(
+    app: psycopg.Connection, riverside: User, assignment: str, constraint: str
+) -> None:
+    case = make_case(riverside, submit=False)
+    refused(app, errors.CheckViolation, SET_CASE.format(assignment), match=constraint, case=case.pk)
+
+    kept = Case.objects.get(pk=case.pk)
+    assert (kept.body_weight_kg, kept.prescriber_npi, kept.urgency) == (
+        case.body_weight_kg,
+        case.prescriber_npi,
+        case.urgency,
+    )
+
+
+def test_it_accepts_the_bounds_of_request_details(app: psycopg.Connection, riverside: User) -> None:
+    case = make_case(riverside, submit=False)
+    for assignment in (
+        "body_weight_kg = 1",
+        "body_weight_kg = 400",
+        "body_weight_kg = NULL",
+        "prescriber_npi = ''",
+        "urgency = 'expedited', expedite_reason = 'Bleeding on prophylaxis'",
+    ):
+        with app.transaction():
+            app.execute(SET_CASE.format(assignment), {"case": case.pk})
+
+
 @pytest.mark.parametrize(("name", "bounds"), POLICY_SETTING_BOUNDS.items())
 def test_it_keeps_the_payers_rules_within_the_admin_forms_bounds(
     app: psycopg.Connection, name: str, bounds: tuple[int, int]
