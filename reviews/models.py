@@ -61,6 +61,14 @@ class Patient(models.Model):
             models.CheckConstraint(
                 condition=Q(member_key__regex=MEMBER_KEY_PATTERN), name="patient_member_key_form"
             ),
+            # What every door refuses (services.patients), refused to any other writer too.
+            models.CheckConstraint(
+                condition=Q(sex_assigned_at_birth__in=Sex.values), name="patient_sex_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(first_name__regex=r"^\s*$") & ~Q(last_name__regex=r"^\s*$"),
+                name="patient_named",
+            ),
         ]
         indexes = [
             # Possible same person: another member's patient with this last name, birth and sex.

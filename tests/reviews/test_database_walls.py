@@ -166,6 +166,7 @@ def test_it_refuses_the_bogus_values_of_a_case(
 
 # Each assignment is the test's own SQL, never input.
 SET_CASE = "UPDATE reviews_case SET {} WHERE id = %(case)s"
+SET_PATIENT = "UPDATE reviews_patient SET {} WHERE id = %(patient)s"
 
 
 @pytest.mark.parametrize(
@@ -193,6 +194,31 @@ def test_it_refuses_request_details_no_door_accepts(
         case.body_weight_kg,
         case.prescriber_npi,
         case.urgency,
+    )
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("sex_assigned_at_birth = 'bogus'", "patient_sex_valid"),
+        ("sex_assigned_at_birth = ''", "patient_sex_valid"),
+        ("first_name = ''", "patient_named"),
+        ("last_name = E' \\t'", "patient_named"),
+    ],
+)
+def test_it_refuses_a_patient_no_door_accepts(
+    app: psycopg.Connection, riverside: User, assignment: str, constraint: str
+) -> None:
+    patient = make_patient(riverside)
+    update = SET_PATIENT.format(assignment)
+
+    refused(app, errors.CheckViolation, update, match=constraint, patient=patient.pk)
+
+    kept = Patient.objects.get(pk=patient.pk)
+    assert (kept.first_name, kept.last_name, kept.sex_assigned_at_birth) == (
+        patient.first_name,
+        patient.last_name,
+        patient.sex_assigned_at_birth,
     )
 
 
