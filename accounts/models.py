@@ -172,6 +172,9 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="api_token_role_valid")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"

@@ -62,7 +62,13 @@ class Preference(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=Kind.values), name="notification_pref_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="notification_pref_delivery_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -89,6 +95,14 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=Kind.values), name="notification_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="notification_delivery_valid"
+            ),
+        ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(
@@ -121,7 +135,12 @@ class SlaAlert(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "threshold"], name="sla_alert_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "threshold"], name="sla_alert_once"),
+            models.CheckConstraint(
+                condition=Q(threshold__in=Threshold.values), name="sla_alert_threshold_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.threshold}"

@@ -7,6 +7,19 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+
+class SubscriptionStatus(models.TextChoices):
+    REQUESTED = "requested"  # waiting for the handshake
+    ACTIVE = "active"
+    ERROR = "error"  # the handshake or a notification could not be delivered
+    OFF = "off"  # deleted by the clinic
+
+
+class SubscriptionContent(models.TextChoices):
+    ID_ONLY = "id-only"
+    FULL_RESOURCE = "full-resource"
 
 
 class Subscription(models.Model):
@@ -14,15 +27,9 @@ class Subscription(models.Model):
     outbox and the Celery task pas.notify_subscription) when a request of its clinic is pended
     for information or decided."""
 
-    class Status(models.TextChoices):
-        REQUESTED = "requested"  # waiting for the handshake
-        ACTIVE = "active"
-        ERROR = "error"  # the handshake or a notification could not be delivered
-        OFF = "off"  # deleted by the clinic
-
-    class Content(models.TextChoices):
-        ID_ONLY = "id-only"
-        FULL_RESOURCE = "full-resource"
+    # Module-level so that Meta below can name their values (a nested class cannot see these).
+    Status = SubscriptionStatus
+    Content = SubscriptionContent
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -40,6 +47,17 @@ class Subscription(models.Model):
     events = models.PositiveIntegerField(default=0)  # events since the subscription started
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=SubscriptionStatus.values), name="subscription_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(content__in=SubscriptionContent.values),
+                name="subscription_content_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Subscription {self.id} ({self.status})"

@@ -295,6 +295,12 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.action} {self.from_status}->{self.to_status}"
 
 
+class IntakeDoor(models.TextChoices):
+    API = "api", "REST API"
+    FHIR = "fhir", "FHIR $submit"
+    FHIR_UPDATE = "fhir_update", "FHIR Claim update"
+
+
 class IntakeKey(models.Model):
     """A client's key for one filing and the fingerprint of what it sent under it (the REST
     Idempotency-Key, the FHIR Claim.identifier's system and value, a FHIR Claim update's).
@@ -303,10 +309,7 @@ class IntakeKey(models.Model):
     other content it is refused (reviews.services.intake). The unique key decides a race.
     """
 
-    class Door(models.TextChoices):
-        API = "api", "REST API"
-        FHIR = "fhir", "FHIR $submit"
-        FHIR_UPDATE = "fhir_update", "FHIR Claim update"
+    Door = IntakeDoor  # module-level, so that Meta below can name its values
 
     # No index of its own: the unique key leads with it.
     organization = models.ForeignKey(
@@ -323,11 +326,19 @@ class IntakeKey(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "door", "key"], name="intake_key_unique_per_clinic"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(door__in=IntakeDoor.values), name="intake_key_door_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.door} {self.key}"
+
+
+class SamePersonRuling(models.TextChoices):
+    SAME = "same", "Same person"
+    DIFFERENT = "different", "Different person"
 
 
 class IdentityRuling(models.Model):
@@ -338,9 +349,7 @@ class IdentityRuling(models.Model):
     needs a reason. A case with a possible same person and no ruling cannot be approved.
     """
 
-    class Ruling(models.TextChoices):
-        SAME = "same", "Same person"
-        DIFFERENT = "different", "Different person"
+    Ruling = SamePersonRuling  # module-level, so that Meta below can name its values
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="identity_rulings")
     other_member_key = models.CharField(max_length=30)
@@ -356,7 +365,10 @@ class IdentityRuling(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ruling="same") | ~Q(reason=""), name="identity_ruling_reason"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(ruling__in=SamePersonRuling.values), name="identity_ruling_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -392,15 +404,18 @@ class RequestForInformation(models.Model):
         return f"RFI on case {self.case_id} ({len(self.items)} items)"
 
 
+class LineRuling(models.TextChoices):
+    MET = "met", "Met"
+    NOT_MET = "not_met", "Not met"
+    # The evidence does not settle the line after all (e.g. a document contradicts the
+    # clinic's form): the line stands unknown whatever the engine read (issue 16).
+    UNKNOWN = "unknown", "Unknown"
+
+
 class ChecklistOverride(models.Model):
     """A reviewer's ruling on one checklist line, kept beside the engine's result."""
 
-    class Ruling(models.TextChoices):
-        MET = "met", "Met"
-        NOT_MET = "not_met", "Not met"
-        # The evidence does not settle the line after all (e.g. a document contradicts the
-        # clinic's form): the line stands unknown whatever the engine read (issue 16).
-        UNKNOWN = "unknown", "Unknown"
+    Ruling = LineRuling  # module-level, so that Meta below can name its values
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="overrides")
     criterion_id = models.CharField(max_length=40)
@@ -412,6 +427,16 @@ class ChecklistOverride(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # The engine's results and a ruling have the same three values.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LineRuling.values), name="override_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(engine_status__in=LineRuling.values),
+                name="override_engine_status_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.criterion_id}: {self.engine_status} -> {self.status}"
@@ -469,6 +494,11 @@ class Document(models.Model):
         ordering = ["uploaded_at", "id"]
         default_manager_name = "objects"
         base_manager_name = "with_removed"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
