@@ -364,7 +364,8 @@ class IdentityRuling(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ruling="same") | ~Q(reason=""), name="identity_ruling_reason"
+                condition=Q(ruling="same") | Q(reason__regex=r"\S"),
+                name="identity_ruling_different_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(ruling__in=SamePersonRuling.values), name="identity_ruling_valid"
@@ -432,6 +433,7 @@ class ChecklistOverride(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=LineRuling.values), name="override_status_valid"
             ),
+            models.CheckConstraint(condition=Q(reason__regex=r"\S"), name="override_has_reason"),
             models.CheckConstraint(
                 condition=Q(engine_status__in=LineRuling.values),
                 name="override_engine_status_valid",
@@ -535,7 +537,12 @@ class Decision(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
-            )
+            ),
+            # The letter tells the member why (services.decisions: is_blank; this the floor).
+            models.CheckConstraint(
+                condition=Q(outcome=DecisionOutcome.APPROVED) | Q(reason__regex=r"\S"),
+                name="decision_denial_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -222,6 +222,31 @@ def test_it_refuses_a_patient_no_door_accepts(
     )
 
 
+def test_it_refuses_a_denial_override_or_different_person_without_a_reason(
+    app: psycopg.Connection, riverside: User, pharmacist: User
+) -> None:
+    """The letter, the checklist and the identity ruling each say why; white space is no why."""
+    case = make_case(riverside, claim_by=pharmacist)
+    ids: dict[str, Any] = {"case": case.pk, "by": pharmacist.pk}
+    denial = DECISION.replace("'approved'", "'denied'").replace("%(by)s, ''", "%(by)s, E' \\n'")
+    override = (
+        "INSERT INTO reviews_checklistoverride (case_id, criterion_id, engine_status, status, "
+        "reason, actor_id, created_at) VALUES (%(case)s, 'fix_activity', 'met', 'not_met', ' ', "
+        "%(by)s, now())"
+    )
+    ruling = (
+        "INSERT INTO reviews_identityruling (case_id, other_member_key, ruling, reason, "
+        "ruled_by_id, created_at) VALUES (%(case)s, 'M1', 'different', E'\\t', %(by)s, now())"
+    )
+
+    refused(app, errors.CheckViolation, denial, match="decision_denial_has_reason", **ids)
+    refused(app, errors.CheckViolation, override, match="override_has_reason", **ids)
+    refused(app, errors.CheckViolation, ruling, match="different_has_reason", **ids)
+
+    assert not Decision.objects.exists()
+    assert not case.overrides.exists() and not case.identity_rulings.exists()
+
+
 def test_it_accepts_the_bounds_of_request_details(app: psycopg.Connection, riverside: User) -> None:
     case = make_case(riverside, submit=False)
     for assignment in (
