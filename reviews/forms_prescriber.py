@@ -686,6 +686,20 @@ class DocumentForm(forms.Form):
         )
 
 
+class DocumentRemoveForm(forms.Form):
+    """The reason a clinic gives for taking a document back: bad input here is a 400 to
+    correct, never the 409 of a request that has moved on (the service checks it again)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=services.REMOVAL_REASON_MAX,
+        error_messages={
+            "max_length": f"The reason is longer than {services.REMOVAL_REASON_MAX} characters; "
+            "nothing was changed."
+        },
+    )
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})

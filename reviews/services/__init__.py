@@ -27,6 +27,7 @@ from .decisions import case_approve, case_deny
 from .documents import (
     ALLOWED_TYPES,
     EXTENSIONS,
+    REMOVAL_REASON_MAX,
     document_attach,
     document_remove,
     sniff_content_type,
@@ -90,6 +91,7 @@ __all__ = [
     "DETAIL_FIELDS",
     "EXTENSIONS",
     "PORTAL_FACTS",
+    "REMOVAL_REASON_MAX",
     "ApprovalDetailsMissing",
     "ClientKey",
     "DetailsInvalid",

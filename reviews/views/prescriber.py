@@ -26,6 +26,7 @@ from .. import labels, selectors, services
 from ..forms_prescriber import (
     AnswerForm,
     DocumentForm,
+    DocumentRemoveForm,
     FactsForm,
     PatientForm,
     RequestForm,
@@ -524,30 +525,41 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def document_remove(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     """Take back a document the clinic attached (a draft, or while answering a request for
     information). Another case's or clinic's document, or one already removed, is a 404; a
-    refusal (the request moved on) is a 409 that changes nothing."""
+    reason the form refuses is a 400, a refusal (the request moved on) a 409; neither changes
+    anything."""
     user = clinic_user(request)
     case = case_for(user, pk)
     document = selectors.document_for(user, document_pk)
     if document.case_id != case.pk:
         raise Http404("No such document.")
+    form = DocumentRemoveForm(request.POST)
+    if not form.is_valid():
+        return _removal_refused(
+            request, case, " ".join(map(str, form.errors["reason"])), status=400
+        )
     try:
-        services.document_remove(
-            actor=user, document=document, reason=request.POST.get("reason", "")
-        )
+        services.document_remove(actor=user, document=document, reason=form.cleaned_data["reason"])
     except services.ServiceError as exc:
-        if _is_htmx(request):
-            return _documents_card(request, case, error=str(exc))
-        return render(
-            request,
-            "reviews/prescriber/document_refused.html",
-            {"case": case, "message": str(exc)},
-            status=409,
-        )
+        return _removal_refused(request, case, str(exc), status=409)
     notice = f"{document.original_name} removed; reviewers no longer see it."
     if _is_htmx(request):
         return _documents_card(request, case, notice=notice)
     messages.success(request, notice)
     return redirect(_documents_page(case, user))
+
+
+def _removal_refused(
+    request: HttpRequest, case: Case, message: str, *, status: int
+) -> HttpResponse:
+    """Nothing was removed: the Documents card saying why (htmx swaps only a 2xx), or a page."""
+    if _is_htmx(request):
+        return _documents_card(request, case, error=message)
+    return render(
+        request,
+        "reviews/prescriber/document_refused.html",
+        {"case": case, "message": message},
+        status=status,
+    )
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -1,5 +1,6 @@
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -196,7 +197,7 @@ def test_it_refuses_removals_it_must_not_make(
     nul = client_for(riverside).post(remove_url(case, document), {"reason": "a\x00b"})
     assert 400 <= nul.status_code < 500
     long = client_for(riverside).post(remove_url(case, document), {"reason": "x" * 5000})
-    assert long.status_code == 409
+    assert long.status_code == 400
     assert "longer than 500" in long.content.decode()
     assert Document.objects.filter(pk__in=[document.pk, other.pk]).count() == 2
 
@@ -207,6 +208,26 @@ def test_it_refuses_removals_it_must_not_make(
     assert "Documents can be removed from a draft" in late.content.decode()
     assert Document.objects.filter(pk=document.pk).exists()
     assert not CaseEvent.objects.filter(action="document_removed").exists()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_it_answers_an_overlong_removal_reason_as_bad_input(riverside: User, htmx: bool) -> None:
+    """A reason past the limit is the clinic's input to correct (400), not a conflict with the
+    request's state (409); the request may still have the document removed."""
+    case, document = draft_with_report(riverside)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client_for(riverside).post(
+        remove_url(case, document), {"reason": " " + "x" * 501 + " "}, headers=headers
+    )
+    # htmx swaps only a 2xx: the Documents card comes back with the message in it.
+    assert response.status_code == (200 if htmx else 400)
+    assert "The reason is longer than 500 characters" in response.content.decode()
+    assert Document.objects.filter(pk=document.pk).exists()
+    assert not CaseEvent.objects.filter(action="document_removed").exists()
+    # 500 characters, once the spaces around them are gone, are enough.
+    done = client_for(riverside).post(remove_url(case, document), {"reason": " " + "x" * 500 + " "})
+    assert done.status_code == 302
+    assert Document.with_removed.get(pk=document.pk).removal_reason == "x" * 500
 
 
 def test_it_answers_a_second_removal_with_a_404(riverside: User) -> None:
