@@ -37,7 +37,13 @@ from .models import (
     Sex,
     Status,
 )
-from .workflow import CLINIC_WITH_REASON, CLINIC_WITHOUT_REASON, Action, claimable_statuses
+from .workflow import (
+    CLINIC_WITH_REASON,
+    CLINIC_WITHOUT_REASON,
+    Action,
+    awaits_answer,
+    claimable_statuses,
+)
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -286,6 +292,8 @@ class CaseRecord:
     # The dose and vials the authorization was issued for, in words (None before issue 16's
     # approvals recorded the weight).
     authorized_dose: dict[str, str] | None = None
+    # The request for information the clinic may still answer (None once the case moved on).
+    open_rfi: RequestForInformation | None = None
 
 
 def case_record(case: Case) -> CaseRecord:
@@ -293,14 +301,24 @@ def case_record(case: Case) -> CaseRecord:
     authorization = _fetched(case, "authorization")
     if authorization is _NOT_FETCHED:
         authorization = Authorization.objects.filter(case=case).first()
+    rfis = list(case.rfis.select_related("requested_by", "answered_by"))
     return CaseRecord(
         documents=list(case.documents.select_related("uploaded_by")),
         events=list(case.events.select_related("actor")),
-        rfis=list(case.rfis.select_related("requested_by", "answered_by")),
+        rfis=rfis,
         decision=decision_of(case),
         authorization=authorization,
         authorized_dose=dose_for(authorization.body_weight_kg) if authorization else None,
+        open_rfi=_open_rfi(case, rfis),
     )
+
+
+def _open_rfi(case: Case, rfis: list[RequestForInformation]) -> RequestForInformation | None:
+    """The unanswered request, while the case can still be answered: one left unanswered at a
+    withdrawal or a decision is closed, and neither side may be told it is still needed."""
+    if not awaits_answer(case.status):
+        return None
+    return next((rfi for rfi in rfis if rfi.answered_at is None), None)
 
 
 @dataclass(frozen=True)

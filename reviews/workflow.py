@@ -495,6 +495,13 @@ def check_denial_basis(
         )
 
 
+def awaits_answer(status: str) -> bool:
+    """Whether a request for information on a case in this status can still be answered. The
+    answer is a move from pended alone: one left unanswered when the case was withdrawn or
+    decided is closed, not open (selectors.case_record)."""
+    return move_for(status, Action.ANSWER, escalated=False) is not None
+
+
 def claimable_statuses(role: str, *, escalated: bool) -> list[Status]:
     """The statuses in which this role may claim an unheld case, escalated or not: what the
     reviewer's queue offers them (selectors.reviewer_queue)."""

@@ -328,7 +328,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "documents_by_criterion": documents_by_criterion(case, documents=record.documents),
         "facts_summary": FactsForm(initial=initial_from_facts(case.facts)).summary(),
         "rfis": record.rfis,
-        "open_rfi": next((rfi for rfi in record.rfis if rfi.answered_at is None), None),
+        "open_rfi": record.open_rfi,
         "decision": record.decision,
         "record_authorization": record.authorization,
         "authorized_dose": record.authorized_dose,

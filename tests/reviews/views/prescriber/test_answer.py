@@ -132,3 +132,38 @@ def test_it_previews_the_checklist_with_the_answer(riverside: User, pharmacist: 
     assert response.context["checklist"]["failing"] == ["excl_hiv"]
     case.refresh_from_db()
     assert "hiv_status" not in case.facts
+
+
+def test_it_closes_an_unanswered_request_when_the_case_is_withdrawn_or_denied(
+    riverside: User, director: User
+) -> None:
+    """A request for information can be answered only while its case is pended: one left
+    unanswered at a withdrawal or a denial is no longer "needed" or "open" on either side."""
+    withdrawn = pended_case(riverside, director)
+    services.case_withdraw(actor=riverside, case=withdrawn, reason="Not going ahead.")
+    denied = pended_case(riverside, director)
+    services.case_deny(
+        actor=director,
+        case=denied,
+        failed_criteria=["excl_hiv"],
+        reason="We did not receive the HIV serology result.",
+        basis="information_not_provided",
+    )
+    for case in (withdrawn, denied):
+        clinic = client_for(riverside).get(reverse("prescriber:case_detail", args=[case.pk]))
+        html = clinic.content.decode()
+        assert 'data-testid="open-rfi"' not in html
+        assert "The reviewer needs more information" not in html
+        assert "Not answered yet." not in html
+        assert "Not answered; the request was closed first." in html
+        payer = client_for(director).get(reverse("reviewer:case", args=[case.pk])).content.decode()
+        assert 'text-bg-warning">Open' not in payer
+        assert "Not answered" in payer
+
+    # While pended, both sides still show it open.
+    open_case = pended_case(riverside, director)
+    page = client_for(riverside).get(reverse("prescriber:case_detail", args=[open_case.pk]))
+    assert 'data-testid="open-rfi"' in page.content.decode()
+    assert "Not answered yet." in page.content.decode()
+    payer = client_for(director).get(reverse("reviewer:case", args=[open_case.pk])).content.decode()
+    assert 'text-bg-warning">Open' in payer
