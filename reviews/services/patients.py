@@ -82,19 +82,24 @@ def patient_of_clinic(organization_id: int, key: str) -> Patient | None:
 
 @atomic
 def patient_create(*, actor: User, **fields: Any) -> Patient:
-    """Add a patient; refused if the clinic has this member under any spelling of the ID."""
+    """Add a patient; refused if the clinic has this member under any spelling of the ID.
+
+    The look-up alone cannot see a patient another request is adding this moment (two clicks,
+    two spellings of one ID): the INSERT leaves the unique key's winner alone, and the loser
+    gets the same refusal, not the key's IntegrityError."""
     organization_id = require_clinic_staff(actor)
     data = PatientIn(**fields)
-    if (existing := patient_of_clinic(organization_id, data.key)) is not None:
-        raise ServiceError(
-            f"A patient with member ID {existing.member_id} is already on file "
-            f"({existing.last_name}, {existing.first_name})."
-        )
-    return _insert(actor, organization_id, data)
-
-
-def _insert(actor: User, organization_id: int, data: PatientIn) -> Patient:
-    return Patient.objects.create(**_new_patient_fields(actor, organization_id, data))
+    if (existing := patient_of_clinic(organization_id, data.key)) is None:
+        new = Patient(**_new_patient_fields(actor, organization_id, data))
+        if (patient := _insert_unless_known(new)) is not None:
+            return patient
+        existing = patient_of_clinic(organization_id, data.key)
+    raise ServiceError(
+        f"A patient with member ID {existing.member_id} is already on file "
+        f"({existing.last_name}, {existing.first_name})."
+        if existing is not None
+        else "This member was added and removed again meanwhile; try again. Nothing was added."
+    )
 
 
 def _absent(value: object) -> bool:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from accounts.models import Role, User
 from audit.models import AuditLog
 from reviews import services
-from reviews.models import Authorization, Case, CaseEvent, Decision, Status
+from reviews.models import Authorization, Case, CaseEvent, Decision, Patient, Status
 from reviews.workflow import TransitionError
 from tests.factories import make_case, make_patient
 from tests.threads import race, wait_for_lock_wait
@@ -160,6 +160,28 @@ def test_it_gives_a_case_to_one_of_two_reviewers_claiming_at_once(
     case.refresh_from_db()
     assert case.assigned_to in (pharmacist, director)
     assert CaseEvent.objects.filter(case=case, action="claim").count() == 1
+
+
+def test_it_adds_one_patient_when_one_member_is_added_twice_at_once(riverside: User) -> None:
+    """Two clicks of "Add patient", or two spellings of one member ID: the loser is told the
+    member is on file (a refusal to show), not a 500 from the unique key."""
+    born = date(1980, 1, 1)
+    person = {"first_name": "Ada", "last_name": "Race", "date_of_birth": born}
+    for spellings in (("FEP-777", "FEP-777"), ("FEP-778", "fep 778")):
+        results = race(
+            *[
+                lambda member_id=member_id: services.patient_create(
+                    actor=riverside, member_id=member_id, sex_assigned_at_birth="male", **person
+                )
+                for member_id in spellings
+            ]
+        )
+
+        refusals = [r for r in results if isinstance(r, Exception)]
+        assert len(refusals) == 1, results
+        assert type(refusals[0]) is services.ServiceError
+        assert "is already on file" in str(refusals[0])
+        assert Patient.objects.filter(member_id__in=spellings).count() == 1
 
 
 def test_it_refuses_a_second_active_authorization_in_the_database_itself(
