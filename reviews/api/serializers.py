@@ -361,7 +361,7 @@ class CaseSerializer(CaseSummarySerializer):
             "failed_criteria": decision.failed_criteria,
             "decided_at": decision.created_at,
             # The letter is made by a background task; null until it exists.
-            "letter_url": reverse("letter_download", args=[case.pk]) if decision.letter else None,
+            "letter_url": reverse("api:case_letter", args=[case.pk]) if decision.letter else None,
         }
 
     @extend_schema_field(OpenApiTypes.OBJECT)
@@ -376,7 +376,7 @@ class CaseSerializer(CaseSummarySerializer):
                 "supports": d.supports,
                 "content_type": d.content_type,
                 "size": d.size,
-                "url": reverse("document_download", args=[d.pk]),
+                "url": reverse("api:document_file", args=[d.pk]),
             }
             for d in case.documents.all()
         ]

@@ -20,4 +20,6 @@ urlpatterns = [
         login_not_required(views.case_documents),
         name="case_documents",
     ),
+    path("cases/<int:pk>/letter/", login_not_required(views.case_letter), name="case_letter"),
+    path("documents/<int:pk>/", login_not_required(views.document_file), name="document_file"),
 ]

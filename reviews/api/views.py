@@ -7,16 +7,30 @@ field-level messages and changes nothing; a move the workflow refuses is a 409.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.decorators import (
+    api_view,
+    content_negotiation_class,
+    parser_classes,
+    permission_classes,
+)
+from rest_framework.exceptions import (
+    APIException,
+    NotAcceptable,
+    PermissionDenied,
+    ValidationError,
+)
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +39,8 @@ from audit.log import record as audit_record
 
 from .. import services
 from ..models import Case, Status
-from ..selectors import case_for, cases_visible_to
+from ..selectors import case_for, cases_visible_to, document_for
+from ..views.documents import send_document, send_letter
 from ..workflow import TransitionError
 from . import idempotency
 from .permissions import IsClinicStaff
@@ -287,3 +302,57 @@ def case_documents(request: Request, pk: int) -> Response:
     except services.ServiceError as exc:
         raise ValidationError({"file": [str(exc)]}) from None
     return _show(request, case, status.HTTP_201_CREATED)
+
+
+# --- files: what the case's JSON links to, for a token as for a session -------------------------
+
+
+class AnyAccept(DefaultContentNegotiation):
+    """A download answers with its file whatever Accept asked for (application/pdf, image/*):
+    DRF would refuse an Accept none of its JSON renderers offers with 406 before the view ran.
+    A refusal (404) is then JSON, as everywhere in the API."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderers = list(renderers)
+        try:
+            chosen: tuple[BaseRenderer, str] = super().select_renderer(
+                request, renderers, format_suffix
+            )
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+        return chosen
+
+
+FILE = {
+    (200, "application/octet-stream"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The file, as an attachment (PDF, PNG or JPEG)."
+    ),
+    403: ERRORS[403],
+}
+
+
+@extend_schema(
+    summary="Download a document attached to one of the clinic's cases",
+    responses={**FILE, 404: OpenApiResponse(description="No such document in your clinic.")},
+)
+@api_view(["GET"])
+@permission_classes([IsClinicStaff])
+@content_negotiation_class(AnyAccept)
+def document_file(request: Request, pk: int) -> FileResponse:
+    """The case's documents[].url: the pages' download (same access, audit row and headers);
+    those pages sit behind the portal's sign-in, which an API token never passes."""
+    return send_document(request, document_for(_user(request), pk))
+
+
+@extend_schema(
+    summary="Download a case's determination letter",
+    responses={**FILE, 404: OpenApiResponse(description="No such case, or no letter yet.")},
+)
+@api_view(["GET"])
+@permission_classes([IsClinicStaff])
+@content_negotiation_class(AnyAccept)
+def case_letter(request: Request, pk: int) -> FileResponse:
+    """The decision's letter_url, as document_file is the documents' url."""
+    return send_letter(request, _case(request, pk))

@@ -64,7 +64,12 @@ def _audit_access(request: HttpRequest, document: Document, action: str) -> None
 
 @require_GET
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    document = document_for(_user(request), pk)
+    return send_document(request, document_for(_user(request), pk))
+
+
+def send_document(request: HttpRequest, document: Document) -> FileResponse:
+    """A document the user may see, as an attachment, audited: the page's download and the
+    API's (reviews.api.views.document_file)."""
     _audit_access(request, document, "document.download")
     return _attachment(document.file, document.original_name, document.content_type)
 
@@ -134,7 +139,12 @@ def document_viewer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def letter_download(request: HttpRequest, pk: int) -> FileResponse:
-    case = case_for(_user(request), pk)
+    return send_letter(request, case_for(_user(request), pk))
+
+
+def send_letter(request: HttpRequest, case: Case) -> FileResponse:
+    """The determination letter of a case the user may see, audited; 404 until it is made.
+    The page's download and the API's (reviews.api.views.case_letter)."""
     decision = decision_of(case)
     if decision is None or not decision.letter:
         raise Http404("The determination letter is not ready yet.")

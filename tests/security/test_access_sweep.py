@@ -67,6 +67,8 @@ TABLE: dict[str, Rule] = {
     "api:case_answer": Rule("POST", OWNER, "case"),
     "api:case_withdraw": Rule("POST", OWNER, "case"),
     "api:case_documents": Rule("POST", OWNER, "case"),
+    "api:case_letter": Rule("GET", OWNER, "decided"),
+    "api:document_file": Rule("GET", OWNER, "document"),
     "fhir:metadata": Rule("GET", frozenset(ROLES)),
     "fhir:submit": Rule("POST", CLINICS),
     "fhir:inquire": Rule("POST", CLINICS),
