@@ -77,6 +77,7 @@ class HostileInputMiddleware:
 
 def inspect(request: HttpRequest) -> None:
     """Raises Refused for the first field carrying hostile text."""
+    check_length(request)
     check_text("path", request.path)
     for name, value in request.META.items():
         if name.startswith("HTTP_") and isinstance(value, str):
@@ -92,6 +93,26 @@ def inspect(request: HttpRequest) -> None:
                 check_field(name, [upload.name or "" for upload in files], "file name")
     elif is_json(content_type) and request.body:
         check_json(request.body, request.encoding or settings.DEFAULT_CHARSET)
+
+
+def check_length(request: HttpRequest) -> None:
+    """A body over one document and the form fields around it, refused by its Content-Length
+    before a byte is read. Django caps the fields it keeps in memory (DATA_UPLOAD_MAX_MEMORY_SIZE)
+    but never the files it spools to disk, and this middleware parses every form before the
+    sign-in: a body of any size, from anyone, was read to the end (and written to a temporary
+    file) before the service's own size check could refuse it."""
+    limit = int(settings.DOCUMENT_MAX_BYTES) + int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return  # Django reads such a body as empty
+    if length > limit:
+        raise Refused(
+            "body",
+            f"The request is larger than {limit / (1024 * 1024):.0f} MB; a document may be at "
+            f"most {int(settings.DOCUMENT_MAX_BYTES) / (1024 * 1024):.0f} MB. Nothing was read.",
+            413,
+        )
 
 
 def is_json(content_type: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
@@ -16,7 +17,7 @@ from audit.models import AuditLog
 from pa_portal.middleware import is_json, json_depth
 from reviews.models import Case, CaseEvent, Document, Patient
 from tests.conftest import client_for
-from tests.factories import approvable_facts, make_patient
+from tests.factories import approvable_facts, make_case, make_patient
 from tests.fhir.support import FHIR_JSON, example, outcome_issues
 
 DEEP = 6000
@@ -334,3 +335,47 @@ def test_it_refuses_a_field_named_twice_in_a_bundle(riverside: User, operation: 
     assert response.status_code == 400
     assert "subscriberId" in outcome_issues(response)[0]["diagnostics"]
     assert rows() == before
+
+
+# --- bodies larger than any request needs ------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["anonymous", "riverside"])
+def test_it_refuses_a_body_larger_than_a_document_before_reading_it(
+    users: dict[str, User], settings: Any, who: str
+) -> None:
+    """Django caps the form fields it keeps in memory, never the files it spools to disk: a
+    multipart body of any size was read (and written to a temporary file) before the sign-in
+    or the service's size check could refuse it. Over a document's limit plus the fields' a
+    request carries nothing anyone needs: 413 from its length alone."""
+    settings.DOCUMENT_MAX_BYTES = 4096
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client = client_for(users[who]) if who != "anonymous" else Client()
+    before = rows()
+
+    def big() -> SimpleUploadedFile:
+        return SimpleUploadedFile("lab.pdf", b"%PDF-1.4\n" + b"0" * 8192)
+
+    response = client.post("/clinic/requests/1/documents/", {"kind": "lab_report", "file": big()})
+    assert response.status_code == 413
+    assert b"<strong>body</strong>" in response.content
+    assert b"larger than" in response.content
+    api = client.post("/api/cases/1/documents/", {"kind": "lab_report", "file": big()})
+    assert api.status_code == 413
+    assert list(api.json()) == ["body"]
+    assert rows() == before
+
+
+def test_it_lets_a_document_at_the_limit_reach_the_service(riverside: User, settings: Any) -> None:
+    settings.DOCUMENT_MAX_BYTES = 4096
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    case = make_case(riverside, submit=False)
+    client = client_for(riverside)
+    url = f"/clinic/requests/{case.pk}/documents/"
+    at_limit = SimpleUploadedFile("lab.pdf", b"%PDF-1.4\n" + b"0" * (4096 - 9))
+    assert client.post(url, {"kind": "lab_report", "file": at_limit}).status_code == 302
+    assert Document.objects.filter(case=case).count() == 1
+    over = SimpleUploadedFile("lab.pdf", b"%PDF-1.4\n" + b"0" * (4096 - 8))
+    refused = client.post(url, {"kind": "lab_report", "file": over}, follow=True)
+    assert "larger than" in refused.content.decode()
+    assert Document.objects.filter(case=case).count() == 1
