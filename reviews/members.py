@@ -46,6 +46,14 @@ def member_key(raw: str) -> str:
     return key
 
 
+def member_id_as_shown(raw: str) -> str:
+    """The member ID as typed, for every page and letter, without the blanks around it and
+    without format characters (zero-width spaces, joiners, BOM, soft hyphens, bidirectional
+    marks and overrides): they show nothing, or reorder what follows them, so FEP-<U+202E>3421
+    read as FEP-1243 while its key was FEP3421. The key drops them too, so it is unchanged."""
+    return "".join(c for c in raw if unicodedata.category(c) != "Cf").strip()
+
+
 def _is_separator(char: str) -> bool:
     return (
         char.isspace()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from accounts.models import Role, User
 
-from ..members import member_key
+from ..members import member_id_as_shown, member_key
 from ..models import Authorization, Case, Patient
 from ..text import is_blank
 from ..workflow import Action
@@ -61,7 +61,7 @@ def patient_correct_member_id(
             "Both members have an active authorization; void the one entered in error first."
         )
     before = patient.member_id
-    patient.member_id = member_id.strip()
+    patient.member_id = member_id_as_shown(member_id)
     patient.member_key = key
     patient.save(update_fields=["member_id", "member_key"])
     cases = Case.objects.filter(patient=patient)

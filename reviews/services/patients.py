@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from criteria.io import MAX_AGE_YEARS, earliest_date_of_birth
 
-from ..members import member_key, name_key
+from ..members import member_id_as_shown, member_key, name_key
 from ..models import Patient, Sex
 from ..text import is_blank
 from .base import atomic
@@ -117,7 +117,7 @@ def _new_patient_fields(actor: User, organization_id: int, data: PatientIn) -> d
     return {
         "organization_id": organization_id,
         "created_by": actor,
-        "member_id": data.member_id.strip(),
+        "member_id": member_id_as_shown(data.member_id),
         "member_key": data.key,
         "first_name": data.first_name,
         "last_name": data.last_name,

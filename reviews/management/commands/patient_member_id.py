@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if actor is None or patient is None:
             raise CommandError("No such active user or patient.")
         try:
-            services.patient_correct_member_id(
+            corrected = services.patient_correct_member_id(
                 actor=actor,
                 patient=patient,
                 member_id=options["member_id"],
@@ -38,4 +38,4 @@ class Command(BaseCommand):
             )
         except services.ServiceError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"patient {patient.pk} is now member {options['member_id'].strip()}")
+        self.stdout.write(f"patient {patient.pk} is now member {corrected.member_id}")

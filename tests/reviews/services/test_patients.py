@@ -82,3 +82,37 @@ def test_it_accepts_a_date_of_birth_within_the_ages_the_criteria_read(riverside:
     response = client_for(riverside).post(reverse("prescriber:patient_create"), patient_form(born))
     assert response.status_code == 302
     assert Patient.objects.get().date_of_birth == born
+
+
+# --- the member ID as shown ---------------------------------------------------------------------
+
+# Format characters (Unicode category Cf): invisible, and the bidirectional ones reorder what
+# follows them. The key drops them; the ID everyone reads (pages, letters) must drop them too.
+FORMAT_CHARACTERS = ["\u202e", "\u202d", "\u2066", "\u2067", "\u200b", "\u200f", "\ufeff", "\u00ad"]
+
+
+@pytest.mark.parametrize("hidden", FORMAT_CHARACTERS)
+def test_it_keeps_no_format_character_in_the_member_id_it_shows(
+    riverside: User, portal_admin: User, hidden: str
+) -> None:
+    """FEP-<U+202E>3421 reads as FEP-1243 on every page and letter while its key is FEP3421:
+    a reviewer checking the member's eligibility by the ID on screen checks someone else."""
+    page = client_for(riverside).post(
+        reverse("prescriber:patient_create"),
+        {**patient_form(date(1980, 1, 1)), "member_id": f"FEP-{hidden}3421"},
+    )
+    assert page.status_code == 302
+    api = api_for(riverside).post("/api/cases/", new_request(f"API-{hidden}77"), format="json")
+    assert api.status_code == 201, api.json()
+    assert api.json()["member_id"] == "API-77"
+    typed = {p.member_key: p.member_id for p in Patient.objects.all()}
+    assert typed == {"FEP3421": "FEP-3421", "API77": "API-77"}
+    assert Case.objects.get().member_id == "API-77"
+
+    corrected = services.patient_correct_member_id(
+        actor=portal_admin,
+        patient=Patient.objects.get(member_key="FEP3421"),
+        member_id=f"FEP-{hidden}3422",
+        reason="Typed wrongly at intake.",
+    )
+    assert corrected.member_id == "FEP-3422"
