@@ -33,7 +33,7 @@ from .dosing import (
     validate_planned_infusion_date,
 )
 from .members import MemberIdInvalid, member_key
-from .models import Case, DocumentKind, Patient, Urgency
+from .models import CLINIC_TEXT_MAX_LENGTH, Case, DocumentKind, Patient, Urgency
 from .selectors import patients_visible_to
 from .text import is_blank
 
@@ -535,6 +535,7 @@ class RequestForm(FactsForm, ApprovalDetailsForm):
     expedite_reason = forms.CharField(
         label="Reason for an expedited review",
         required=False,
+        max_length=CLINIC_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why waiting the standard review time could seriously jeopardize the "
         "patient's life, health or ability to regain maximum function.",
@@ -581,6 +582,7 @@ class AnswerForm(FactsForm, ApprovalDetailsForm):
     note = forms.CharField(
         label="Note to the reviewer",
         required=False,
+        max_length=CLINIC_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when you answer with documents only.",
     )
@@ -702,5 +704,8 @@ class DocumentRemoveForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason (optional)",
+        required=False,
+        max_length=CLINIC_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

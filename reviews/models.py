@@ -22,6 +22,10 @@ class Sex(models.TextChoices):
 
 
 MEMBER_KEY_PATTERN = r"^[A-Z0-9]{1,30}$"
+# The clinic's free text (an answer's note, a withdrawal's reason, why a request is expedited):
+# kept in the history and the audit log and shown on every reviewer's page, so bounded as the
+# payer's own texts are (a pend's message, an escalation's reason, an internal note).
+CLINIC_TEXT_MAX_LENGTH = 4000
 
 
 class Patient(models.Model):

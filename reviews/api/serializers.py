@@ -26,7 +26,15 @@ from ..dosing import (
     validate_planned_infusion_date,
 )
 from ..forms_prescriber import APPROVAL_DETAILS, PATIENT_FIELDS
-from ..models import Case, Decision, DocumentKind, Patient, Sex, Urgency
+from ..models import (
+    CLINIC_TEXT_MAX_LENGTH,
+    Case,
+    Decision,
+    DocumentKind,
+    Patient,
+    Sex,
+    Urgency,
+)
 from ..text import is_blank
 
 CRITERIA = sorted({c.id for policy in POLICIES.values() for c in policy.criteria})
@@ -150,7 +158,9 @@ class CaseCreateSerializer(ApprovalDetailsSerializer):
     patient = PatientInSerializer()
     facts = FactsField(required=False, default=dict)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.STANDARD)
-    expedite_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    expedite_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CLINIC_TEXT_MAX_LENGTH
+    )
     prescriber_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
@@ -178,7 +188,9 @@ class AnswerSerializer(ApprovalDetailsSerializer):
         default=dict,
         help_text="New or corrected facts, merged over those on file; null clears one.",
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CLINIC_TEXT_MAX_LENGTH
+    )
 
     def validate_facts(self, value: Any) -> dict[str, Any]:
         return check_facts(value)
@@ -190,7 +202,9 @@ class AnswerSerializer(ApprovalDetailsSerializer):
 
 
 class WithdrawSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CLINIC_TEXT_MAX_LENGTH
+    )
 
 
 class DocumentInSerializer(serializers.Serializer[Any]):

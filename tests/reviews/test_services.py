@@ -90,3 +90,49 @@ def test_it_applies_the_administrators_policy_settings(
     authorization = Authorization.objects.get(case=case)
     assert (authorization.valid_to - authorization.valid_from).days == 30
     assert decision.snapshot["policy_settings"]["authorization_valid_days"] == 30
+
+
+# --- the clinic's free text --------------------------------------------------------------------
+
+
+def test_it_refuses_a_clinic_text_past_the_limit_through_every_door(
+    riverside: User, pharmacist: User
+) -> None:
+    """The answer's note, a withdrawal's reason and an expedited request's reason are kept in
+    the history, the audit log and on every reviewer's page: like the payer's own texts, at most
+    CLINIC_TEXT_MAX_LENGTH characters (a 4 MB note made an 8 MB case page)."""
+    from django.urls import reverse
+
+    from reviews.models import CLINIC_TEXT_MAX_LENGTH
+    from tests.conftest import client_for
+    from tests.reviews.api.conftest import api_for, new_request
+
+    too_long = "x" * (CLINIC_TEXT_MAX_LENGTH + 1)
+    facts = approvable_facts()
+    del facts["hiv_status"]
+    case = make_case(riverside, facts=facts, claim_by=pharmacist)
+    case = services.case_pend(actor=pharmacist, case=case, items=["HIV status"])
+    events = CaseEvent.objects.count()
+
+    with pytest.raises(services.ServiceError, match="at most 4,000 characters"):
+        services.case_answer_rfi(actor=riverside, case=case, note=too_long)
+    with pytest.raises(services.ServiceError, match="at most 4,000 characters"):
+        services.case_withdraw(actor=riverside, case=case, reason=too_long)
+    api = api_for(riverside)
+    answer = api.post(f"/api/cases/{case.pk}/answer/", {"note": too_long}, format="json")
+    assert answer.status_code == 400 and "note" in answer.json()
+    withdraw = api.post(f"/api/cases/{case.pk}/withdraw/", {"reason": too_long}, format="json")
+    assert withdraw.status_code == 400 and "reason" in withdraw.json()
+    body = new_request("LONG-1", urgency="expedited", expedite_reason=too_long)
+    created = api.post("/api/cases/", body, format="json")
+    assert created.status_code == 400 and "expedite_reason" in created.json()
+    page = client_for(riverside).post(
+        reverse("prescriber:case_answer", args=[case.pk]), {"note": too_long}
+    )
+    assert page.status_code == 200 and "note" in page.context["form"].errors
+    case.refresh_from_db()
+    assert case.status == Status.PENDED
+    assert CaseEvent.objects.count() == events
+
+    # At the limit, the answer goes through.
+    services.case_answer_rfi(actor=riverside, case=case, note="y" * CLINIC_TEXT_MAX_LENGTH)
