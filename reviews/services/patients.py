@@ -161,6 +161,7 @@ def _insert_unless_known(patient: Patient) -> Patient | None:
     """INSERT the patient unless the clinic has its member key already; None if it had."""
     columns, sql = _insert_unless_known_sql()
     values = [f.get_db_prep_save(f.pre_save(patient, True), connection) for f in columns]
+    values += [patient.organization_id, patient.member_key]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -176,12 +177,17 @@ def _insert_unless_known(patient: Patient) -> Patient | None:
 def _insert_unless_known_sql() -> tuple[list[Any], str]:
     columns = [f for f in Patient._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
+    table = quote(str(Patient._meta.db_table))
     names = ", ".join(quote(str(f.column)) for f in columns)
     placeholders = ", ".join(["%s"] * len(columns))
-    # Every name comes from the model; every value is a parameter.
+    # Every name comes from the model; every value is a parameter. The clinic's unique member key
+    # decides a race (ON CONFLICT waits for the other INSERT); NOT EXISTS also finds a committed
+    # record when that key is not built yet (reviews.member_index: two records of one member still
+    # to resolve), where ON CONFLICT naming it was refused and every new member's request with it.
     sql = (
-        f"INSERT INTO {quote(str(Patient._meta.db_table))} ({names}) VALUES ({placeholders}) "  # noqa: S608
-        "ON CONFLICT (organization_id, member_key) DO NOTHING RETURNING id"
+        f"INSERT INTO {table} ({names}) SELECT {placeholders} "  # noqa: S608
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE organization_id = %s AND member_key = %s) "
+        "ON CONFLICT DO NOTHING RETURNING id"
     )
     return columns, sql
 
