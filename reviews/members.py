@@ -20,6 +20,7 @@ import unicodedata
 from .errors import ServiceError
 
 MAX_MEMBER_ID = 30
+MAX_TYPED_MEMBER_ID = 60  # Patient.member_id: the ID as typed, spaces and dashes included
 # Dashes are separators: payers print member IDs with and without them.
 _SEPARATOR_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Pd"})
 _MINUS_SIGNS = frozenset("\u2212\u207b\u208b")  # typed for a dash by word processors
@@ -50,8 +51,15 @@ def member_id_as_shown(raw: str) -> str:
     """The member ID as typed, for every page and letter, without the blanks around it and
     without format characters (zero-width spaces, joiners, BOM, soft hyphens, bidirectional
     marks and overrides): they show nothing, or reorder what follows them, so FEP-<U+202E>3421
-    read as FEP-1243 while its key was FEP3421. The key drops them too, so it is unchanged."""
-    return "".join(c for c in raw if unicodedata.category(c) != "Cf").strip()
+    read as FEP-1243 while its key was FEP3421. The key drops them too, so it is unchanged.
+    MemberIdInvalid when even so it is longer than the column that keeps it."""
+    shown = "".join(c for c in raw if unicodedata.category(c) != "Cf").strip()
+    if len(shown) > MAX_TYPED_MEMBER_ID:
+        raise MemberIdInvalid(
+            f"A member ID is at most {MAX_TYPED_MEMBER_ID} characters as typed, spaces and "
+            "dashes included."
+        )
+    return shown
 
 
 def _is_separator(char: str) -> bool:

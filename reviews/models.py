@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import LessThanOrEqual
 
+from .members import MAX_TYPED_MEMBER_ID
+
 
 class Sex(models.TextChoices):
     MALE = "male", "Male"
@@ -37,7 +39,7 @@ class Patient(models.Model):
     )
     # As the clinic typed it (shown back to people), and the canonical key every match, count and
     # constraint uses (reviews.members.member_key; PostgreSQL checks it against member_id).
-    member_id = models.CharField("health plan member ID", max_length=60)
+    member_id = models.CharField("health plan member ID", max_length=MAX_TYPED_MEMBER_ID)
     member_key = models.CharField(max_length=30)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
@@ -129,7 +131,7 @@ class Case(models.Model):
     # Copied from the patient: the member across clinics, for the lifetime limit's authorization
     # and the queue's search. PostgreSQL keeps member_key equal to the patient's (a composite
     # foreign key, migration 0007).
-    member_id = models.CharField(max_length=60)
+    member_id = models.CharField(max_length=MAX_TYPED_MEMBER_ID)
     member_key = models.CharField(max_length=30)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.STANDARD)
@@ -569,7 +571,7 @@ class Authorization(models.Model):
     State = AuthorizationState  # module-level for Meta, as Decision.Outcome
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="authorization")
-    member_id = models.CharField(max_length=60)
+    member_id = models.CharField(max_length=MAX_TYPED_MEMBER_ID)
     # The case's key (a composite foreign key keeps them equal): the lifetime limit's key.
     member_key = models.CharField(max_length=30)
     number = models.CharField(max_length=20, unique=True)

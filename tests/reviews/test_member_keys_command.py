@@ -101,6 +101,22 @@ def test_an_administrator_corrects_a_member_id_and_the_keys_follow(
     assert case.events.filter(action="member_id_corrected").count() == 1
 
 
+def test_it_refuses_a_correction_to_a_member_id_too_long_to_keep(
+    riverside: User, portal_admin: User
+) -> None:
+    """30 letters and digits, but spaced out past the 60 characters a member ID is kept in: a
+    refusal the command prints, not PostgreSQL's "value too long" traceback."""
+    patient = make_patient(riverside, member_id="FEP-1")
+    typed = "FEP" + " " * 60 + "2"  # the key FEP2
+    with pytest.raises(CommandError, match="at most 60 characters"):
+        call_command(
+            "patient_member_id", str(patient.pk), typed, "--by", portal_admin.username,
+            "--reason", "typo",
+        )  # fmt: skip
+    patient.refresh_from_db()
+    assert patient.member_id == "FEP-1"
+
+
 def test_it_files_requests_for_new_members_while_the_patient_key_is_not_yet_unique(
     riverside: User,
 ) -> None:
