@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
@@ -11,6 +13,18 @@ from django.http import HttpRequest
 
 from .log import claim_actor, record
 from .models import AuditLog
+
+
+class DrillDownChangeList(ChangeList):
+    """The date drill-down (?at__year=9999) asks Django for the day, month or year after the
+    one chosen, which past year 9999 is no date: that error is a bad filter (the admin's "?e=1"
+    page), as a month 13 already is, not a server error."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 @admin.register(AuditLog)
@@ -21,6 +35,9 @@ class AuditLogAdmin(admin.ModelAdmin[AuditLog]):
     list_filter = ("action", "actor_role")
     search_fields = ("actor_username", "object_id")
     date_hierarchy = "at"
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DrillDownChangeList
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

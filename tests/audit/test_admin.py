@@ -4,6 +4,8 @@ audited with before and after."""
 import pytest
 from django.db import IntegrityError
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
 from accounts.models import Organization, Role, User
@@ -33,6 +35,39 @@ def test_it_refuses_to_add_change_or_delete_audit_rows_in_the_admin(
 def test_it_keeps_auditors_out_of_the_admin(auditor: User) -> None:
     response = client_for(auditor).get(reverse("admin:audit_auditlog_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"at__year": "9999"},  # the year after it is 10000
+        {"at__year": "9999", "at__month": "12"},
+        {"at__year": "9999", "at__month": "12", "at__day": "31"},
+        {"at__year": "9" * 25},
+    ],
+)
+def test_it_answers_a_date_drill_down_past_year_9999_with_the_admins_error_page(
+    portal_admin: User, period: dict[str, str]
+) -> None:
+    response = client_for(portal_admin).get(reverse("admin:audit_auditlog_changelist"), period)
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    year=st.integers(min_value=-1, max_value=10**20),
+    month=st.none() | st.integers(min_value=-1, max_value=13),
+    day=st.none() | st.integers(min_value=-1, max_value=32),
+)
+def test_it_never_fails_on_any_date_drill_down_of_the_audit_log(
+    portal_admin: User, year: int, month: int | None, day: int | None
+) -> None:
+    period = {"at__year": str(year), "at__month": month, "at__day": day}
+    query = {k: str(v) for k, v in period.items() if v is not None}
+    response = client_for(portal_admin).get(reverse("admin:audit_auditlog_changelist"), query)
+    assert response.status_code in (200, 302)
 
 
 def policy_form(**values: str) -> dict[str, str]:
