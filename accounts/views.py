@@ -59,6 +59,18 @@ def _second_factor_passed(request: HttpRequest, device: Device) -> None:
     lockout.announce_failures(request)
 
 
+def _checked_code(user: User, device: Device, token: str, backup: bool) -> Device | None:
+    """The device that accepts token, or None. Its row is locked while it checks: django-otp
+    reads the device (a backup code, the last code used) before it writes it, so two requests
+    sending one code at once were both let in; now the second reads what the first wrote."""
+    # One set of backup codes a user (enrolment replaces it).
+    backups = StaticDevice.objects.filter(user=user, confirmed=True)
+    mine = backups if backup else type(device).objects.filter(pk=device.pk)
+    with transaction.atomic():
+        checker: Device | None = mine.select_for_update().first()
+        return checker if checker is not None and checker.verify_token(token) else None
+
+
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     device = confirmed_device(user) if needs_second_factor(user) else None
@@ -66,11 +78,8 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect("two_factor_setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"]
-        checker: Device | None = device
-        if form.is_backup_code:  # one set of backup codes a user (enrolment replaces it)
-            checker = StaticDevice.objects.filter(user=user, confirmed=True).first()
-        if checker is not None and checker.verify_token(token):
+        checker = _checked_code(user, device, form.cleaned_data["token"], form.is_backup_code)
+        if checker is not None:
             _second_factor_passed(request, checker)
             method = "backup_code" if form.is_backup_code else "authenticator"
             record(action="auth.2fa_verified", request=request, detail={"method": method})

@@ -31,9 +31,10 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def wait_for_lock_wait(timeout: float = 30) -> None:
-    """Return once some session of this database waits on a lock (a row, a unique key, an
-    advisory lock): the moment a test holding a transaction open has made another wait."""
+def wait_for_lock_wait(timeout: float = 30, sessions: int = 1) -> None:
+    """Return once some session (or this many) of this database waits on a lock (a row, a
+    unique key, an advisory lock): the moment a test holding a transaction open has made
+    another wait."""
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
@@ -44,7 +45,7 @@ def wait_for_lock_wait(timeout: float = 30) -> None:
                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
             row = cursor.fetchone()
-            if row and row[0] > 0:
+            if row and row[0] >= sessions:
                 return
             time.sleep(0.05)
     raise AssertionError("no session ever waited on a lock")
