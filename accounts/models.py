@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
+from .spelling import username_key
 from .validators import validate_npi
 
 
@@ -63,6 +67,9 @@ class User(AbstractUser):
     credentials = models.CharField(
         max_length=100, blank=True, help_text="Shown on determination letters, e.g. PharmD, BCPS."
     )
+    # The username as it reads (accounts.spelling.username_key), unique: the audit log names
+    # people by username, so no two may differ only in case or in look-alike letters.
+    username_key = models.CharField(max_length=150, unique=True, editable=False)
 
     objects = PortalUserManager()  # type: ignore[misc]
 
@@ -77,6 +84,26 @@ class User(AbstractUser):
             # One of the roles (no role, "", is none of them).
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        twin = (
+            User.objects.filter(username_key=username_key(self.username))
+            .exclude(pk=self.pk)
+            .values_list("username", flat=True)
+            .first()
+        )
+        if twin is not None:
+            raise ValidationError(
+                {"username": f"This username reads the same as {twin}'s; choose another."}
+            )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.username_key = username_key(self.username)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "username" in fields:
+            kwargs["update_fields"] = {*fields, "username_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_prescriber(self) -> bool:

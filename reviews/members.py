@@ -14,8 +14,9 @@ accents, spaces or punctuation.
 
 from __future__ import annotations
 
-import functools
 import unicodedata
+
+from accounts.spelling import fold
 
 from .errors import ServiceError
 
@@ -80,37 +81,7 @@ def name_key(last_name: str) -> str:
     a letter of another script that looks like a Latin one read as that letter: "Example" spelled
     with a Cyrillic capital Ie (U+0415) is Example, so look-alike letters cannot hide a possible
     same person."""
-    # Case is folded first, so a name typed in capitals and in small letters gets one key; by
-    # way of the capitals, as some small letters fold to no other (Turkish dotless i, U+0131).
-    decomposed = unicodedata.normalize("NFKD", last_name or "")
-    folded = decomposed.upper().casefold().translate(_look_alikes())
-    return "".join(c for c in folded if c.isalnum())[:100]
-
-
-@functools.cache
-def _look_alikes() -> dict[int, str]:
-    """Each letter of a script other than Latin that Unicode's confusables list as looking like
-    a Latin letter, mapped to that letter in small (once per process, from confusable-homoglyphs).
-    A capital's small form reads as the capital's letter where it has no look-alike of its own
-    (Cyrillic capital Ka, U+041A, is K, so small ka is k), as name_key folds case before it looks letters up."""
-    from confusable_homoglyphs.categories import alias
-    from confusable_homoglyphs.confusables import confusables_data
-
-    look_alike: dict[str, str] = {}  # every such letter, capital or not, as a small Latin one
-    for char, homoglyphs in confusables_data.items():
-        if len(char) != 1 or not unicodedata.category(char).startswith("L"):
-            continue
-        if unicodedata.normalize("NFKD", char).isascii() or alias(char) == "LATIN":
-            continue  # NFKD reads it already, or it is a Latin letter in its own right
-        latin = [h["c"] for h in homoglyphs if len(h["c"]) == 1 and h["c"].isascii()]
-        if latin and latin[0].isalpha():
-            look_alike[char] = latin[0].lower()
-    table = {ord(char): letter for char, letter in look_alike.items() if char.islower()}
-    for char, letter in look_alike.items():
-        small = char.casefold()
-        if len(small) == 1:
-            table.setdefault(ord(small), letter)
-    return table
+    return "".join(c for c in fold(last_name) if c.isalnum())[:100]
 
 
 def search_key(text: str) -> str:
