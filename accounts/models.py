@@ -103,7 +103,16 @@ class User(AbstractUser):
         fields = kwargs.get("update_fields")
         if fields is not None and "username" in fields:
             kwargs["update_fields"] = {*fields, "username_key"}
+        # set_password() since this user was read: a new password, which ends every session
+        # (the session hash covers it) and so every API token too, or a stolen password stays
+        # worth a 30-day token. A sign-in that only rehashes the same password clears the mark
+        # before it saves (AbstractBaseUser.check_password).
+        new_password = getattr(self, "_password", None) is not None and not self._state.adding
         super().save(*args, **kwargs)
+        if new_password:
+            from .tokens import revoke_all  # accounts.tokens reads this module
+
+            revoke_all(self, why="password changed")
 
     @property
     def is_prescriber(self) -> bool:

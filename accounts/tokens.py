@@ -78,6 +78,12 @@ def revoke(token: ApiToken, *, request: HttpRequest | None = None, why: str = ""
     return bool(updated)
 
 
+def revoke_all(user: User, *, request: HttpRequest | None = None, why: str) -> int:
+    """Revoke every active token of user; how many."""
+    tokens = ApiToken.objects.active().filter(user=user)
+    return sum(revoke(token, request=request, why=why) for token in tokens)
+
+
 def _find_and_touch(raw: str) -> ApiToken | None:
     """The active token with this secret, and its user, in one statement (as DRF's own token
     lookup was); the same statement records the use, at most once a minute per token. A token

@@ -5,8 +5,11 @@ import importlib
 from datetime import timedelta
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
@@ -223,3 +226,43 @@ def test_it_refuses_a_token_once_its_user_has_moved_to_another_clinic_or_role(
     User.objects.filter(pk=riverside.pk).update(role=Role.PRESCRIBER, organization=home)
     assert client.get("/api/cases/").status_code == 200
     assert client.get(f"/api/cases/{theirs.pk}/").status_code == 404
+
+
+def test_it_ends_a_users_tokens_when_an_administrator_sets_a_new_password(
+    riverside: User, lakeside: User, portal_admin: User
+) -> None:
+    """A stolen clinic password is worth a 30-day token: the new password ends it too, as it
+    ends every session."""
+    _, stolen = issue_token(riverside, "attacker's laptop")
+    _, other = issue_token(lakeside, "EHR")
+    url = reverse("admin:auth_user_password_change", args=[riverside.pk])
+    secret = "a-brand-new-passphrase-77"
+
+    response = client_for(portal_admin).post(
+        url, {"password1": secret, "password2": secret, "usable_password": "true"}
+    )
+
+    assert response.status_code == 302
+    assert with_token(stolen).get("/api/cases/").status_code == 401
+    assert with_token(other).get("/api/cases/").status_code == 200
+    revoked = AuditLog.objects.get(action="api_token.revoked")
+    assert revoked.detail == {"user": "riverside", "device": "attacker's laptop",
+                              "why": "password changed"}  # fmt: skip
+
+
+def test_it_keeps_the_tokens_when_a_sign_in_only_rehashes_the_same_password(
+    riverside: User, settings: Settings
+) -> None:
+    _, raw = issue_token(riverside, "EHR")
+    settings.PASSWORD_HASHERS = [  # a stronger hasher first: the next sign-in rehashes
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    before = User.objects.get(pk=riverside.pk).password
+
+    assert Client().post("/accounts/login/", {"username": "riverside", "password": PASSWORD})[
+        "Location"
+    ]
+
+    assert User.objects.get(pk=riverside.pk).password != before  # rehashed, same password
+    assert with_token(raw).get("/api/cases/").status_code == 200
