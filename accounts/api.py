@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .models import ApiToken, Role
+from .models import ApiToken, Role, User
 from .tokens import ApiTokenAuthentication, issue_token, revoke
 
 
@@ -21,6 +21,12 @@ class SignInSerializer(serializers.Serializer[None]):
     device = serializers.CharField(
         max_length=100, help_text="a name for this device or integration"
     )
+
+    def validate_username(self, value: str) -> str:
+        # Read as the portal's login reads it (Django's UsernameField: trimmed, then NFKC), so a
+        # username typed in full-width letters is one account, and one count of failures, at
+        # both doors.
+        return User.normalize_username(value)
 
 
 DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})

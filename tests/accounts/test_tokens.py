@@ -9,6 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
@@ -18,6 +21,7 @@ from accounts.tokens import ApiTokenAuthentication, issue_token
 from audit.models import AuditLog
 from tests.conftest import PASSWORD, client_for
 from tests.factories import make_case
+from tests.spellings import full_width
 
 
 def with_token(raw: str) -> APIClient:
@@ -266,3 +270,49 @@ def test_it_keeps_the_tokens_when_a_sign_in_only_rehashes_the_same_password(
 
     assert User.objects.get(pk=riverside.pk).password != before  # rehashed, same password
     assert with_token(raw).get("/api/cases/").status_code == 200
+
+
+@st.composite
+def typed(draw: st.DrawFn, username: str) -> str:
+    """username as a keyboard or a paste may give it: some letters full-width, padded."""
+    letters = "".join(full_width(c) if draw(st.booleans()) else c for c in username)
+    pad = st.sampled_from(["", " ", "\u3000", "\u00a0"])
+    return draw(pad) + letters + draw(pad)
+
+
+@examples(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(spelling=typed("riverside"))
+def test_it_reads_a_username_at_api_sign_in_as_the_portals_login_does(
+    riverside: User, spelling: str
+) -> None:
+    """Full-width letters and surrounding spaces: the portal's login (Django's UsernameField)
+    reads them as the username; the API's sign-in does too."""
+    portal = Client().post("/accounts/login/", {"username": spelling, "password": PASSWORD})
+    api = APIClient().post(
+        "/api/auth/token/",
+        {"username": spelling, "password": PASSWORD, "device": "x"},
+        format="json",
+    )
+    assert (portal.status_code, api.status_code) == (302, 201)
+
+
+def test_it_counts_failures_at_api_sign_in_for_the_username_however_typed(
+    riverside: User,
+) -> None:
+    """Five failures at one address lock the username there, whichever way each was typed."""
+    client = APIClient(REMOTE_ADDR="203.0.113.78")
+    spellings = ["riverside", full_width("riverside"), " riverside", full_width("river") + "side",
+             "riverside\u3000"]  # fmt: skip
+    statuses = [
+        client.post(
+            "/api/auth/token/",
+            {"username": spelling, "password": "wrong-password", "device": "x"},
+            format="json",
+        ).status_code
+        for spelling in spellings
+    ]
+    assert statuses == [400, 400, 400, 400, 429]
+    right = {"username": "riverside", "password": PASSWORD, "device": "x"}
+    assert client.post("/api/auth/token/", right, format="json").status_code == 429
