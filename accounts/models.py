@@ -83,6 +83,16 @@ class User(AbstractUser):
             ),
             # One of the roles (no role, "", is none of them).
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            # The Django admin is the administrators' alone: its flags on another role let clinic
+            # staff in with a password alone (no second factor) or an auditor write there.
+            models.CheckConstraint(
+                condition=Q(role=Role.ADMIN) | Q(is_staff=False, is_superuser=False),
+                name="user_admin_flags_administrators_only",
+                violation_error_message=(
+                    "Only administrators may use the Django admin: give this user the role "
+                    "Administrator, or leave staff and superuser status off."
+                ),
+            ),
         ]
 
     def clean(self) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,8 +72,8 @@ def test_it_writes_whom_the_application_names_as_its_word_for_that_transaction_o
     its transaction."""
     with app.transaction():
         app.execute("SELECT set_config('pa.actor', 'nobody-at-all', true)")
-        app.execute("UPDATE accounts_user SET is_staff = true WHERE id = %s", [pharmacist.pk])
-    app.execute("UPDATE accounts_user SET is_staff = false WHERE id = %s", [pharmacist.pk])
+        app.execute("UPDATE accounts_user SET role = 'auditor' WHERE id = %s", [pharmacist.pk])
+    app.execute("UPDATE accounts_user SET role = 'pharmacist' WHERE id = %s", [pharmacist.pk])
 
     claimed, after_it = access_rows(pharmacist)
     assert (claimed.actor_username, claimed.detail["claimed_by"]) == ("pa_app", "nobody-at-all")
@@ -80,7 +81,9 @@ def test_it_writes_whom_the_application_names_as_its_word_for_that_transaction_o
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_application_role_cannot_silence_it(app: psycopg.Connection, pharmacist: User) -> None:
+def test_the_application_role_cannot_silence_it(
+    app: psycopg.Connection, portal_admin: User
+) -> None:
     for statement in (
         "ALTER TABLE accounts_user DISABLE TRIGGER accounts_user_access_audit_changes",
         "ALTER TABLE accounts_user DISABLE TRIGGER ALL",
@@ -91,8 +94,9 @@ def test_the_application_role_cannot_silence_it(app: psycopg.Connection, pharmac
             app.execute(statement)
     with pytest.raises(errors.InsufficientPrivilege):
         app.execute("SET session_replication_role = replica")
-    app.execute("UPDATE accounts_user SET is_superuser = true WHERE id = %s", [pharmacist.pk])
-    assert [r.detail["after"]["is_superuser"] for r in access_rows(pharmacist)] == [True]
+    # (Only an administrator may hold the flag, accounts 0009.)
+    app.execute("UPDATE accounts_user SET is_superuser = false WHERE id = %s", [portal_admin.pk])
+    assert [r.detail["after"]["is_superuser"] for r in access_rows(portal_admin)] == [False]
 
 
 @settings(
@@ -130,9 +134,13 @@ def test_it_writes_one_row_exactly_when_access_changes(
     if user.role != Role.PRESCRIBER:
         user.organization = None
     user.last_login = timezone.now()  # a sign-in's write, never audited by itself
-    User.objects.filter(pk=user.pk).update(
-        last_login=user.last_login, **{n: getattr(user, n) for n in ACCESS}
-    )
+    changes = {"last_login": user.last_login, **{n: getattr(user, n) for n in ACCESS}}
+    if user.role != Role.ADMIN and (user.is_staff or user.is_superuser):
+        # The admin's flags on another role are refused (accounts 0009), and leave no row.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            User.objects.filter(pk=user.pk).update(**changes)
+    else:
+        User.objects.filter(pk=user.pk).update(**changes)
     after = access(user)
     rows = access_rows(user)
     if after == before:
