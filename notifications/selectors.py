@@ -15,7 +15,10 @@ INBOX_SIZE = 100
 def shown_to(user: User) -> QuerySet[Notification]:
     """The user's own messages about a case they may see now, or about none: a user moved to
     another clinic or role keeps no word of the old clinic's cases (SECURITY.md), as their
-    sessions and tokens end on the move."""
+    sessions and tokens end on the move. A deactivated user is shown and e-mailed nothing: an
+    e-mail written before they left may still be waiting in the outbox or its retries."""
+    if not user.is_active:
+        return Notification.objects.none()
     # EXISTS, looked up case by case through the primary key: an IN (subquery) made PostgreSQL
     # hash every case the user may see (~100,000 for a reviewer) on each page's unread badge.
     visible = cases_visible_to(user).order_by().filter(pk=OuterRef("case_id"))

@@ -79,3 +79,21 @@ def test_it_still_emails_a_user_the_messages_about_their_own_clinics_cases(
     assert notification_mail.send_digest(riverside) == 1
     [message] = mail.outbox
     assert case.reference in message.body
+
+
+def test_it_emails_a_deactivated_user_nothing_queued_before_they_left(
+    riverside: User, pharmacist: User
+) -> None:
+    """The e-mail task may run long after the message was written (the outbox waits out a Redis
+    outage, a failed send retries for most of an hour): by then its recipient may have left."""
+    case = make_case(riverside, claim_by=pharmacist)
+    services.case_pend(actor=pharmacist, case=case, items=["Lab report"])
+    note = Notification.objects.get(recipient=riverside, case=case)
+    riverside.is_active = False
+    riverside.save()
+
+    assert notification_mail.send_immediate(note.pk) is False
+    note.refresh_from_db()
+    assert note.emailed_at is None
+    assert mail.outbox == []
+    assert not AuditLog.objects.filter(action="notification.emailed").exists()
