@@ -108,16 +108,27 @@ class User(AbstractUser):
                 {"username": f"This username reads the same as {twin}'s; choose another."}
             )
 
+    # set_unusable_password() since this user was read (Django marks set_password() itself).
+    _password_dropped = False
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_dropped = True
+
+    def _new_password(self) -> bool:
+        """A saved user given a new password, or none, since it was read. A sign-in that only
+        rehashes the same password clears Django's mark first (AbstractBaseUser.check_password)."""
+        marked = getattr(self, "_password", None) is not None or self._password_dropped
+        return marked and not self._state.adding
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.username_key = username_key(self.username)
         fields = kwargs.get("update_fields")
         if fields is not None and "username" in fields:
             kwargs["update_fields"] = {*fields, "username_key"}
-        # set_password() since this user was read: a new password, which ends every session
-        # (the session hash covers it) and so every API token too, or a stolen password stays
-        # worth a 30-day token. A sign-in that only rehashes the same password clears the mark
-        # before it saves (AbstractBaseUser.check_password).
-        new_password = getattr(self, "_password", None) is not None and not self._state.adding
+        # A new password ends every session (the session hash covers it), and every API token
+        # too: a stolen password must not stay worth a 30-day token.
+        new_password, self._password_dropped = self._new_password(), False
         super().save(*args, **kwargs)
         if new_password:
             from .tokens import revoke_all  # accounts.tokens reads this module

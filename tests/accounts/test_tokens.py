@@ -254,6 +254,24 @@ def test_it_ends_a_users_tokens_when_an_administrator_sets_a_new_password(
                               "why": "password changed"}  # fmt: skip
 
 
+def test_it_ends_a_users_tokens_when_an_administrator_disables_their_password(
+    riverside: User, portal_admin: User
+) -> None:
+    """The admin's "password-based authentication: disabled" ends the account's password
+    sign-in and its sessions; its tokens, got with that password, end with them."""
+    _, raw = issue_token(riverside, "EHR")
+    url = reverse("admin:auth_user_password_change", args=[riverside.pk])
+
+    response = client_for(portal_admin).post(
+        url, {"usable_password": "false", "unset-password": "Disable password-based authentication"}
+    )
+
+    assert response.status_code == 302
+    riverside.refresh_from_db()
+    assert not riverside.has_usable_password()
+    assert with_token(raw).get("/api/cases/").status_code == 401
+
+
 def test_it_keeps_the_tokens_when_a_sign_in_only_rehashes_the_same_password(
     riverside: User, settings: Settings
 ) -> None:
