@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0008_choices_checks"),
+        ("accounts", "0010_choices_checks"),
         ("reviews", "0028_patient_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0007_user_access_claimed_by"),
+        ("accounts", "0009_admin_flags_administrators_only"),
     ]
 
     operations = [
