@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from ..dosing import request_detail_problems
 from ..models import Case, Decision, Urgency
 from ..policy import current_policy_settings
 from ..text import is_blank
@@ -51,10 +52,12 @@ def case_appeal(
     documents: Iterable[tuple[UploadedFile, str]] = (),
     urgency: str = Urgency.STANDARD,
     expedite_reason: str = "",
+    details: Mapping[str, Any] | None = None,
 ) -> Case:
     """File the clinic's appeal of a denied case; returns the appeal (submitted, on its clock).
 
     New facts replace the denied request's facts of the same name; the rest are carried over.
+    Details (DETAIL_FIELDS) given with a value replace the denied request's (_carried_details).
     """
     original = _locked(case)
     _require_clinic(actor, original.organization_id)
@@ -84,7 +87,7 @@ def case_appeal(
         urgency=urgency,
         expedite_reason=expedite_reason,
         facts={**original.facts, **new_facts},
-        **{name: getattr(original, name) for name in DETAIL_FIELDS},
+        **_carried_details(original, details or {}),
     )
     appeal.appeal_of = original
     appeal.save(update_fields=["appeal_of"])
@@ -107,6 +110,19 @@ def case_appeal(
         appeal, actor, Action.APPEAL, reason=statement, detail={"appeal_of": original.reference}
     )
     return appeal
+
+
+def _carried_details(original: Case, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The appeal's details: those given with a value, else the denied request's. One of those
+    that no door may give today is left off: an appeal comes weeks after the request, whose
+    planned infusion date has often passed by then, and carried over it refused every appeal
+    with an error the clinic could not act on. Left off, the approval asks for it
+    (dosing.approval_gaps), so a reviewer pends for it; given with the appeal, it is checked
+    as every door's is."""
+    carried = {name: getattr(original, name) for name in DETAIL_FIELDS}
+    stale = request_detail_problems(carried, today=timezone.localdate())
+    carried = {name: None if name in stale else value for name, value in carried.items()}
+    return {**carried, **{k: v for k, v in given.items() if v not in (None, "")}}
 
 
 def check_appeal_decision(case: Case, actor: User) -> None:

@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from accounts.permissions import role_required
 
 from .. import services
+from ..forms_prescriber import APPROVAL_DETAILS, ApprovalDetailsForm
 from ..models import Case, DocumentKind, Status, Urgency
 from ..selectors import case_for
 
@@ -37,7 +38,10 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class AppealForm(forms.Form):
+class AppealForm(ApprovalDetailsForm):
+    """The appeal; the approval details given replace the denied request's (a planned infusion
+    date passed since the denial, a new weight); left empty, the denied request's stand."""
+
     statement = forms.CharField(
         label="Why the decision should change",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -59,6 +63,8 @@ class AppealForm(forms.Form):
     document_kind = forms.ChoiceField(
         label="Kind of documents", choices=DocumentKind.choices, initial=DocumentKind.LAB_REPORT
     )
+
+    field_order = ["statement", "new_facts", *APPROVAL_DETAILS]
 
     def clean_new_facts(self) -> dict[str, Any]:
         facts: dict[str, Any] = {}
@@ -110,6 +116,7 @@ def case_appeal(request: HttpRequest, pk: int) -> HttpResponse:
                 documents=[(upload, data["document_kind"]) for upload in data["documents"]],
                 urgency=data["urgency"],
                 expedite_reason=data["expedite_reason"],
+                details={name: data.get(name) for name in APPROVAL_DETAILS},
             )
         except services.ServiceError as exc:
             form.add_error(None, str(exc))

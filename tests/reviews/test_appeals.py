@@ -200,6 +200,57 @@ def test_it_refuses_a_second_appeal_an_appeal_of_an_approval_and_another_clinic(
         appeal(riverside, Case.objects.get(pk=filed.pk))
 
 
+def test_it_files_an_appeal_after_the_planned_infusion_date_has_passed(
+    riverside: User, director: User, second_director: User
+) -> None:
+    """An appeal takes weeks; the denied request's planned infusion date may be past by then.
+    It is not carried over (no door may give a past date), so the appeal is filed and the
+    approval asks for a new one; a date given with the appeal replaces it."""
+    original = denied_by(riverside, director)
+    past = timezone.localdate() - timedelta(days=3)
+    Case.objects.filter(pk=original.pk).update(planned_infusion_date=past)
+    original.refresh_from_db()
+
+    filed = appeal(riverside, original)
+    assert filed.planned_infusion_date is None
+    assert filed.body_weight_kg == original.body_weight_kg
+    assert filed.prescriber_npi == original.prescriber_npi
+    services.case_claim(actor=second_director, case=filed)
+    with pytest.raises(services.ApprovalDetailsMissing, match="planned infusion date"):
+        services.case_approve(actor=second_director, case=filed)
+
+    other = denied_by(riverside, director)
+    Case.objects.filter(pk=other.pk).update(planned_infusion_date=past)
+    later = timezone.localdate() + timedelta(days=20)
+    filed = appeal(riverside, other, details={"planned_infusion_date": later})
+    assert filed.planned_infusion_date == later
+    with pytest.raises(services.DetailsInvalid, match="in the past"):
+        appeal(riverside, denied_by(riverside, director), details={"planned_infusion_date": past})
+
+
+def test_it_takes_a_new_planned_infusion_date_on_the_clinics_appeal_page(
+    riverside: User, director: User
+) -> None:
+    original = denied_by(riverside, director)
+    Case.objects.filter(pk=original.pk).update(
+        planned_infusion_date=timezone.localdate() - timedelta(days=3)
+    )
+    later = timezone.localdate() + timedelta(days=20)
+    url = reverse("prescriber:case_appeal", kwargs={"pk": original.pk})
+
+    client_for(riverside).post(
+        url,
+        {
+            "statement": "The earlier lab was drawn during a factor infusion.",
+            "urgency": "standard",
+            "document_kind": "lab_report",
+            "planned_infusion_date": later.isoformat(),
+        },
+    )
+
+    assert Case.objects.get(appeal_of=original).planned_infusion_date == later
+
+
 def test_it_needs_a_statement(riverside: User, director: User) -> None:
     with pytest.raises(services.ServiceError, match="statement"):
         appeal(riverside, denied_by(riverside, director), statement="  ")
