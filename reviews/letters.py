@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from django.utils import timezone
 from .dosing import case_dose
 from .letter_pdf import draws, html_to_pdf
 from .models import Decision
-from .policy import current_policy_settings
+from .policy import appeal_deadline_of, appeal_window_days
 from .workflow import DENIAL_BASIS_LABELS, DenialBasis
 
 
@@ -85,7 +84,7 @@ def plan_contacts() -> dict[str, Any]:
 def letter_context(decision: Decision) -> dict[str, Any]:
     case = decision.case
     decided_on = timezone.localdate(decision.created_at)
-    appeal_days = current_policy_settings().appeal_deadline_days
+    appeal_days = appeal_window_days(decision)
     return {
         "plan": plan_contacts(),
         "appeal_of": case.appeal_of,
@@ -99,7 +98,7 @@ def letter_context(decision: Decision) -> dict[str, Any]:
         "denial": denial_basis(decision),
         "authorization": getattr(case, "authorization", None),
         "decided_on": decided_on,
-        "appeal_deadline": decided_on + timedelta(days=appeal_days),
+        "appeal_deadline": appeal_deadline_of(decision),
         "appeal_days": appeal_days,
         "policy_id": decision.snapshot.get("policy_id", case.policy_id),
     }

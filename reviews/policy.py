@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models.signals import post_save
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
-from .models import PolicySetting
+from .models import Decision, PolicySetting
 
 FIELDS = (
     "review_clock_hours_standard",
@@ -111,3 +113,18 @@ def _from_database() -> PolicySettings:
         return defaults
     chosen = {name: getattr(row, name) for name in FIELDS if getattr(row, name) is not None}
     return PolicySettings(**{**defaults.as_dict(), **chosen})
+
+
+def appeal_window_days(decision: Decision) -> int:
+    """The days a decision may be appealed in: the window in force when it was made, which its
+    letter states (the decision's snapshot keeps the rules then, services.decisions._snapshot).
+    Read from today's rules, a window an administrator shortened later refused appeals the
+    letter still allowed. A decision made before snapshots kept the rules: today's window."""
+    kept = (decision.snapshot.get("policy_settings") or {}).get("appeal_deadline_days")
+    return int(kept) if kept is not None else current_policy_settings().appeal_deadline_days
+
+
+def appeal_deadline_of(decision: Decision) -> date:
+    """The last day the decision may be appealed, as its letter states it."""
+    decided_on = timezone.localdate(decision.created_at)
+    return decided_on + timedelta(days=appeal_window_days(decision))

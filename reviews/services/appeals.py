@@ -18,7 +18,7 @@ from accounts.models import User
 
 from ..dosing import request_detail_problems
 from ..models import Case, Decision, Urgency
-from ..policy import current_policy_settings
+from ..policy import appeal_deadline_of
 from ..text import is_blank
 from ..workflow import Action, check_appeal, check_appeal_decider
 from .base import _locked, _require_clinic, atomic, record_event
@@ -29,13 +29,10 @@ from .evaluation import refuse_portal_facts
 
 
 def appeal_deadline(case: Case) -> Any:
-    """The last day the denial of case may be appealed (the PolicySetting's appeal window from
-    the day of the decision, as its letter states), or None if it is not a decided case."""
-    decision = Decision.objects.filter(case=case).only("created_at").first()
-    if decision is None:
-        return None
-    days = current_policy_settings().appeal_deadline_days
-    return timezone.localdate(decision.created_at) + timedelta(days=days)
+    """The last day the denial of case may be appealed (the appeal window in force at the
+    decision, from its day, as its letter states), or None if it is not a decided case."""
+    decision = Decision.objects.filter(case=case).only("created_at", "snapshot").first()
+    return None if decision is None else appeal_deadline_of(decision)
 
 
 def appeal_clock_hours(urgency: str) -> int:

@@ -20,7 +20,7 @@ from oversight.metrics import review_metrics
 from oversight.public_report import public_report
 from reviews import services
 from reviews.letters import render_letter_pdf
-from reviews.models import Case, Decision
+from reviews.models import Case, Decision, PolicySetting
 from reviews.workflow import TransitionError
 from tests.conftest import client_for
 from tests.factories import approvable_facts, make_case
@@ -174,6 +174,28 @@ def test_it_refuses_an_appeal_after_the_deadline(riverside: User, director: User
 
     with pytest.raises(services.ServiceError, match=r"appeal deadline .* has passed"):
         appeal(riverside, original)
+
+
+def test_it_keeps_the_appeal_deadline_the_letter_stated_when_the_window_changes_later(
+    riverside: User, director: User
+) -> None:
+    """The letter states the window in force at the decision (180 days); an administrator's
+    shorter window afterwards applies to later decisions, not to a denial already sent."""
+    original = denied_by(riverside, director)
+    decision = Decision.objects.get(case=original)
+    PolicySetting.objects.create(appeal_deadline_days=30)
+    with walls_down("reviews_decision", "reviews_decision_guard"):  # a decision is never changed
+        Decision.objects.filter(case=original).update(
+            created_at=timezone.now() - timedelta(days=100)
+        )
+    decision.refresh_from_db()
+    stated = timezone.localdate(decision.created_at) + timedelta(days=180)
+
+    assert services.appeal_deadline(original) == stated
+    text = pdf_text(render_letter_pdf(decision))
+    assert f"by {stated:%B} {stated.day}, {stated.year}" in text and "within 180 days" in text
+    filed = appeal(riverside, original)
+    assert filed.appeal_of == original
 
 
 def test_it_refuses_a_second_appeal_an_appeal_of_an_approval_and_another_clinic(
