@@ -29,12 +29,12 @@ from ..forms_prescriber import APPROVAL_DETAILS, PATIENT_FIELDS
 from ..models import (
     CLINIC_TEXT_MAX_LENGTH,
     Case,
-    Decision,
     DocumentKind,
     Patient,
     Sex,
     Urgency,
 )
+from ..selectors import decision_of
 from ..text import is_blank
 
 CRITERIA = sorted({c.id for policy in POLICIES.values() for c in policy.criteria})
@@ -366,7 +366,7 @@ class CaseSerializer(CaseSummarySerializer):
     def get_decision(self, case: Case) -> dict[str, Any] | None:
         if self.context.get("just_filed"):
             return None
-        decision = Decision.objects.filter(case=case).first()
+        decision = decision_of(case)
         if decision is None:
             return None
         return {
@@ -376,6 +376,7 @@ class CaseSerializer(CaseSummarySerializer):
             "decided_at": decision.created_at,
             # The letter is made by a background task; null until it exists.
             "letter_url": reverse("api:case_letter", args=[case.pk]) if decision.letter else None,
+            "authorization": _authorization(case),
         }
 
     @extend_schema_field(OpenApiTypes.OBJECT)
@@ -394,6 +395,32 @@ class CaseSerializer(CaseSummarySerializer):
             }
             for d in case.documents.all()
         ]
+
+
+def _authorization(case: Case) -> dict[str, Any] | None:
+    """The authorization an approval issued, as the clinic's page shows it: the number a claim
+    is billed under, its validity and state, and what it authorizes (fixed at approval)."""
+    authorization = getattr(case, "authorization", None)
+    if authorization is None:
+        return None
+    return {
+        "number": authorization.number,
+        "state": authorization.state,
+        "hcpcs_code": authorization.hcpcs_code,
+        "units": authorization.units,
+        "valid_from": authorization.valid_from.isoformat(),
+        "valid_to": authorization.valid_to.isoformat(),
+        "planned_infusion_date": _text(authorization.planned_infusion_date),
+        "prescriber_npi": authorization.prescriber_npi,
+        # Decimals as text, as the case's own body_weight_kg (empty on older authorizations).
+        "body_weight_kg": _text(authorization.body_weight_kg),
+        "dose_volume_ml": _text(authorization.dose_volume_ml),
+        "vial_count": authorization.vial_count,
+    }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 class CaseSummaryPageSerializer(serializers.Serializer[Any]):

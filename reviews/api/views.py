@@ -116,8 +116,8 @@ def _refusal(exc: Exception) -> APIException:
     return ValidationError({"detail": [str(exc)]})
 
 
-def _case(request: Request, pk: int) -> Case:
-    return case_for(_user(request), pk)
+def _case(request: Request, pk: int, *, with_outcome: bool = False) -> Case:
+    return case_for(_user(request), pk, with_outcome=with_outcome)
 
 
 def _show(
@@ -127,7 +127,8 @@ def _show(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The case as it now is (read again: a service may have changed it)."""
-    return Response(CaseSerializer(_case(request, case.pk)).data, status=code, headers=headers)
+    shown = _case(request, case.pk, with_outcome=True)  # its decision and authorization joined
+    return Response(CaseSerializer(shown).data, status=code, headers=headers)
 
 
 # --- the clinic's cases -----------------------------------------------------------------------
@@ -213,7 +214,7 @@ def _create(request: Request) -> Response:
 @api_view(["GET"])
 @permission_classes([IsClinicStaff])
 def case_detail(request: Request, pk: int) -> Response:
-    case = _case(request, pk)
+    case = _case(request, pk, with_outcome=True)  # its decision and authorization joined
     audit_record(action="case.view", request=request, case=case, detail={"via": "api"})
     return Response(CaseSerializer(case).data)
 

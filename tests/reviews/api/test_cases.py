@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.models import User
 from audit.models import AuditLog
 from reviews import services
-from reviews.models import Case, Patient, Status
+from reviews.models import Authorization, Case, Patient, Status
 from tests.factories import approvable_facts, days_ago, make_case, make_patient
 
 from .conftest import api_for, new_request
@@ -234,3 +234,29 @@ def test_it_withdraws_through_the_api(riverside: User) -> None:
     body = client.post(f"{CASES}{case.pk}/withdraw/", {"reason": "Duplicate"}, format="json")
     assert body.json()["status"] == "withdrawn"
     assert client.post(f"{CASES}{case.pk}/withdraw/", {}, format="json").status_code == 409
+
+
+def test_it_gives_the_authorization_an_approval_issued_through_the_api(
+    riverside: User, director: User
+) -> None:
+    """What the clinic's page shows of the authorization (number, validity, what it authorizes)
+    the API gives too: an integration bills the infusion under that number."""
+    case = make_case(riverside, claim_by=director)
+    services.case_approve(actor=director, case=case)
+    auth = Authorization.objects.get(case=case)
+
+    given = api_for(riverside).get(f"{CASES}{case.pk}/").json()["decision"]["authorization"]
+
+    assert given["number"] == auth.number and given["state"] == "active"
+    assert given["valid_from"] == auth.valid_from.isoformat()
+    assert given["valid_to"] == auth.valid_to.isoformat()
+    assert given["hcpcs_code"] == "J1411" and given["units"] == 1
+    assert given["planned_infusion_date"] == str(auth.planned_infusion_date)
+    assert given["body_weight_kg"] == str(auth.body_weight_kg)
+    assert given["dose_volume_ml"] == str(auth.dose_volume_ml)
+    assert given["vial_count"] == auth.vial_count
+    denied = make_case(riverside, facts={**approvable_facts(), "fix_activity_value": "5"})
+    services.case_claim(actor=director, case=denied)
+    services.case_deny(actor=director, case=denied, failed_criteria=["fix_activity"], reason="x")
+    body = api_for(riverside).get(f"{CASES}{denied.pk}/").json()
+    assert body["decision"]["authorization"] is None
