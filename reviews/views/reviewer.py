@@ -328,6 +328,18 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # Post/redirect/get after a refusal: what was typed waits in the session for the case page's
 # next GET, so a refresh never sends the form again (issue 16).
 FAILED_FORM = "reviewer-failed-form"
+# The most of one typed value kept for that GET: the longest the case page's action forms take
+# (a denial's reason) and one character, enough for its "at most" error. Whole, a value pasted by
+# mistake (up to the request's 5 MB) went into the session and back into the page.
+FORM_KEPT = (
+    max(
+        field.max_length or 0
+        for form in (DenyForm, EscalateForm, OverrideForm, PendForm, ReasonForm, AssignForm)
+        for field in form.base_fields.values()
+        if isinstance(field, forms.CharField)
+    )
+    + 1
+)
 
 
 def _back_to_form(
@@ -340,7 +352,9 @@ def _back_to_form(
 ) -> HttpResponse:
     """typed: what to keep instead of the whole POST."""
     data = typed or {
-        key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"
+        key: [value[:FORM_KEPT] for value in request.POST.getlist(key)]
+        for key in request.POST
+        if key != "csrfmiddlewaretoken"
     }
     request.session[FAILED_FORM] = {"pk": pk, "action": action, "data": data, "refusal": refusal}
     return redirect(f"{reverse('reviewer:case', args=[pk])}#{anchor}")

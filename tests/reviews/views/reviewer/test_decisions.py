@@ -284,3 +284,27 @@ def test_it_answers_a_refused_form_with_a_redirect_so_a_refresh_sends_nothing(
     assert form.data["approve-reason"] == "ok"
     assert any("not met or unknown" in e for e in form.non_field_errors())
     assert not again.context["forms"]["approve"].is_bound
+
+
+@pytest.mark.parametrize(
+    ("action", "field"),
+    [("deny", "deny-reason"), ("escalate", "escalate-reason"), ("pend", "pend-message")],
+)
+def test_it_keeps_no_more_of_a_refused_form_than_its_field_takes(
+    riverside: User, pharmacist: User, action: str, field: str
+) -> None:
+    """A refused form waits in the session for the next GET as typed (post/redirect/get), but
+    never more of a value than the longest field takes and one character (enough for its
+    error), as for a note: megabytes pasted by mistake were stored in the session and drawn
+    back into the page."""
+    case = make_case(riverside, facts=failing_facts(), claim_by=pharmacist)
+    client = client_for(pharmacist)
+
+    response = client.post(reverse(f"reviewer:{action}", args=[case.pk]), {field: "x" * 1_000_000})
+    kept = client.session["reviewer-failed-form"]["data"][field][0]
+    page = client.get(response["Location"])
+
+    assert response.status_code == 302 and 4000 < len(kept) <= 8001
+    assert len(page.content) < 200_000
+    assert "at most" in str(page.context["forms"][action].errors[field.partition("-")[2]])
+    assert not CaseEvent.objects.filter(case=case, action=action).exists()
