@@ -52,6 +52,13 @@ def determination(case: Case) -> Determination:
 
 def _approved(case: Case) -> Determination:
     auth = Authorization.objects.get(case=case)
+    if auth.state == Authorization.State.VOIDED:
+        # Voided as entered in error (services.corrections): nothing left to bill under.
+        return Determination(
+            codes.CANCELLED,
+            f"Cancelled: authorization {auth.number} was voided by the plan and is no longer "
+            "valid. Call the plan before scheduling the infusion.",
+        )
     return Determination(
         codes.CERTIFIED,
         f"Certified: authorization {auth.number} for one infusion of {auth.hcpcs_code}, "

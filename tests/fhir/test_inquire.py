@@ -246,3 +246,23 @@ def test_it_answers_c_for_a_withdrawn_request(riverside: User) -> None:
     body = inquiry(pre_auth_ref=case.reference, member_id=case.member_id)
     response = post(client_for(riverside), "inquire", body)
     assert review_action(claim_response(response)) == codes.CANCELLED
+
+
+def test_it_answers_c_without_the_authorization_once_the_plan_voided_it(
+    riverside: User, pharmacist: User, portal_admin: User
+) -> None:
+    """An authorization voided as entered in error is no longer one to bill under: the answer
+    is cancelled, names the voided number, and gives no period or number to act on."""
+    case = approved(riverside, pharmacist)
+    auth = Authorization.objects.get(case=case)
+    services.authorization_void(actor=portal_admin, number=auth.number, reason="Entered in error")
+
+    response = post(client_for(riverside), "inquire", inquiry(claim_identifier="RHA-2026-0001"))
+
+    assert response.status_code == 200, response.content
+    answer = claim_response(response)
+    assert review_action(answer) == codes.CANCELLED
+    assert "preAuthPeriod" not in answer
+    assert f"{auth.number} was voided" in answer["disposition"]
+    action = answer["item"][0]["adjudication"][0]["extension"][0]["extension"]
+    assert not [part for part in action if part["url"] == "number"]
