@@ -150,7 +150,7 @@ def test_it_lists_only_the_clinics_cases(riverside: User, lakeside: User) -> Non
     assert [row["id"] for row in drafts] == [draft.pk]
 
 
-@pytest.mark.parametrize("wanted", ["bogus", "Draft", "draft ", "x" * 10_000, "\uff44raft"])
+@pytest.mark.parametrize("wanted", ["bogus", "", "Draft", "draft ", "x" * 10_000, "\uff44raft"])
 def test_it_refuses_a_status_filter_that_is_no_status(riverside: User, wanted: str) -> None:
     # Answered with an empty list, a typo read as "the clinic has no such cases".
     make_case(riverside)
