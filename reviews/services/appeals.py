@@ -23,7 +23,7 @@ from ..text import is_blank
 from ..workflow import Action, check_appeal, check_appeal_decider
 from .base import _locked, _require_clinic, atomic, record_event
 from .documents import document_attach
-from .drafting import DETAIL_FIELDS, create_draft, submit_locked
+from .drafting import DETAIL_FIELDS, _check_clinic_text, create_draft, submit_locked
 from .errors import ServiceError
 from .evaluation import refuse_portal_facts
 
@@ -76,6 +76,7 @@ def case_appeal(
         )
     if is_blank(statement):
         raise ServiceError("Say why the decision should change: the appeal needs a statement.")
+    _check_clinic_text("The appeal statement", statement)
     new_facts = dict(facts or {})
     refuse_portal_facts(new_facts)
     appeal = create_draft(

@@ -16,7 +16,7 @@ from accounts.permissions import role_required
 
 from .. import services
 from ..forms_prescriber import APPROVAL_DETAILS, ApprovalDetailsForm
-from ..models import Case, DocumentKind, Status, Urgency
+from ..models import CLINIC_TEXT_MAX_LENGTH, Case, DocumentKind, Status, Urgency
 from ..selectors import case_for
 
 
@@ -44,6 +44,7 @@ class AppealForm(ApprovalDetailsForm):
 
     statement = forms.CharField(
         label="Why the decision should change",
+        max_length=CLINIC_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What the reviewer missed or what is new since the request.",
     )

@@ -379,3 +379,20 @@ def test_it_runs_the_appeal_round_trip_with_the_real_worker(
         Notification.objects.filter(case=filed, recipient=riverside).values_list("kind", flat=True)
     )
     assert kinds == {Kind.APPEAL_RECEIVED, Kind.APPEAL_DECIDED, Kind.LETTER_READY}
+
+
+def test_it_refuses_an_appeal_statement_past_the_clinic_text_limit(
+    riverside: User, pharmacist: User
+) -> None:
+    """The statement is kept in the history and shown on every reviewer's page: like the
+    clinic's other texts, at most CLINIC_TEXT_MAX_LENGTH characters, and one at the limit goes."""
+    from reviews.models import CLINIC_TEXT_MAX_LENGTH
+
+    original = denied_by(riverside, pharmacist)
+    cases = Case.objects.count()
+
+    with pytest.raises(services.ServiceError, match="at most 4,000 characters"):
+        appeal(riverside, original, statement="x" * (CLINIC_TEXT_MAX_LENGTH + 1))
+
+    assert Case.objects.count() == cases
+    assert appeal(riverside, original, statement="y" * CLINIC_TEXT_MAX_LENGTH).appeal_of == original
