@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organization, Role, User
+from accounts.spelling import username_key
 from accounts.validators import npi_is_valid
 from tests.walls import walls_down
 
@@ -82,6 +83,8 @@ def make_users(orgs: list[Organization]) -> People:
         first, last = username.split("-", 1) if "-" in username else (username.title(), "Bench")
         return User(
             username=username,
+            # bulk_create below skips User.save, which keeps the key otherwise.
+            username_key=username_key(username),
             password=password,
             first_name=first.title(),
             last_name=last.title(),
