@@ -20,6 +20,7 @@ from reviews import outbox
 from reviews.models import Case
 
 from .models import Delivery, Kind, Notification, Preference
+from .selectors import shown_to
 
 # What each kind says. Only the case reference and the event: never a name, member ID or fact.
 SUBJECTS: dict[str, str] = {
@@ -141,7 +142,8 @@ def letter_ready(case: Case) -> None:
 
 def notifications_mark_read(*, actor: User, note: Notification | None = None) -> int:
     """Mark one of the actor's messages read, or (note None) all of them; how many changed."""
-    mine = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    # What the inbox shows (selectors.shown_to), not the messages of a clinic left behind.
+    mine = shown_to(actor).filter(read_at__isnull=True)
     if note is not None:
         mine = mine.filter(pk=note.pk)
     return mine.update(read_at=timezone.now())

@@ -33,6 +33,10 @@ def test_it_shows_a_user_moved_to_another_clinic_nothing_of_the_old_clinics_case
     assert opened.status_code == 302 and opened["Location"] == "/notifications/"
     note.refresh_from_db()
     assert note.read_at is None
+    # "Mark all read" touches only what the inbox shows.
+    assert client.post("/notifications/read/", {"all": "1"}).status_code == 302
+    note.refresh_from_db()
+    assert note.read_at is None
 
 
 def test_it_still_shows_a_user_the_messages_about_their_own_clinics_cases(
