@@ -72,7 +72,7 @@ class Patient(models.Model):
                 condition=Q(sex_assigned_at_birth__in=Sex.values), name="patient_sex_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(first_name__regex=r"^\s*$") & ~Q(last_name__regex=r"^\s*$"),
+                condition=Q(first_name__regex=r"\S") & Q(last_name__regex=r"\S"),
                 name="patient_named",
             ),
         ]
@@ -210,7 +210,7 @@ class Case(models.Model):
                 name="case_prescriber_npi_digits",
             ),
             models.CheckConstraint(
-                condition=~Q(urgency=Urgency.EXPEDITED) | ~Q(expedite_reason__regex=r"^\s*$"),
+                condition=~Q(urgency=Urgency.EXPEDITED) | Q(expedite_reason__regex=r"\S"),
                 name="case_expedited_has_reason",
             ),
         ]

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(
                     models.Q(("urgency", "expedited"), _negated=True),
-                    models.Q(("expedite_reason__regex", "^\\s*$"), _negated=True),
+                    ("expedite_reason__regex", "\\S"),
                     _connector="OR",
                 ),
                 name="case_expedited_has_reason",

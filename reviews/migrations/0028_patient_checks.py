@@ -25,8 +25,8 @@ class Migration(migrations.Migration):
             model_name="patient",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    models.Q(("first_name__regex", "^\\s*$"), _negated=True),
-                    models.Q(("last_name__regex", "^\\s*$"), _negated=True),
+                    ("first_name__regex", "\\S"),
+                    ("last_name__regex", "\\S"),
                 ),
                 name="patient_named",
             ),
