@@ -23,7 +23,13 @@ from ..text import is_blank
 from ..workflow import Action, check_appeal, check_appeal_decider
 from .base import _locked, _require_clinic, atomic, record_event
 from .documents import document_attach
-from .drafting import DETAIL_FIELDS, _check_clinic_text, create_draft, submit_locked
+from .drafting import (
+    DETAIL_FIELDS,
+    _check_clinic_text,
+    create_draft,
+    given_details,
+    submit_locked,
+)
 from .errors import ServiceError
 from .evaluation import refuse_portal_facts
 
@@ -85,7 +91,7 @@ def case_appeal(
         urgency=urgency,
         expedite_reason=expedite_reason,
         facts={**original.facts, **new_facts},
-        **_carried_details(original, details or {}),
+        **_carried_details(original, details),
     )
     appeal.appeal_of = original
     appeal.save(update_fields=["appeal_of"])
@@ -110,7 +116,7 @@ def case_appeal(
     return appeal
 
 
-def _carried_details(original: Case, given: Mapping[str, Any]) -> dict[str, Any]:
+def _carried_details(original: Case, given: Mapping[str, Any] | None) -> dict[str, Any]:
     """The appeal's details: those given with a value, else the denied request's. One of those
     that no door may give today is left off: an appeal comes weeks after the request, whose
     planned infusion date has often passed by then, and carried over it refused every appeal
@@ -120,7 +126,7 @@ def _carried_details(original: Case, given: Mapping[str, Any]) -> dict[str, Any]
     carried = {name: getattr(original, name) for name in DETAIL_FIELDS}
     stale = request_detail_problems(carried, today=timezone.localdate())
     carried = {name: None if name in stale else value for name, value in carried.items()}
-    return {**carried, **{k: v for k, v in given.items() if v not in (None, "")}}
+    return {**carried, **given_details(given)}
 
 
 def check_appeal_decision(case: Case, actor: User) -> None:

@@ -105,6 +105,11 @@ def _new_draft(
     )
 
 
+def given_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The details given with a value: an empty one leaves what is on file as it is."""
+    return {k: v for k, v in (details or {}).items() if v not in (None, "")}
+
+
 def _checked_details(details: Mapping[str, Any]) -> dict[str, Any]:
     """The DETAIL_FIELDS of details, refused (DetailsInvalid) when one is a value no door may
     give: the one check of every door's details (reviews.dosing.request_detail_problems). The
@@ -218,7 +223,7 @@ def case_answer_rfi(
     _require_clinic(actor, case.organization_id)
     from_status, to_status = _move(case, actor, Action.ANSWER)
     rfi = case.rfis.filter(answered_at__isnull=True).first()
-    given = _checked_details({k: v for k, v in (details or {}).items() if v not in (None, "")})
+    given = _checked_details(given_details(details))
     if not facts and is_blank(note) and not given:
         raise ServiceError("Give the requested information or a note explaining it.")
     _check_clinic_text("The note", note)
