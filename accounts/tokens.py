@@ -18,6 +18,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from audit.log import record
+from pa_portal import rows
 
 from .models import ApiToken, User
 
@@ -88,9 +89,8 @@ def _find_and_touch(raw: str) -> ApiToken | None:
     """The active token with this secret, and its user, in one statement (as DRF's own token
     lookup was); the same statement records the use, at most once a minute per token. A token
     whose user has since moved to another clinic or role is no token."""
-    user_fields = [f.attname for f in User._meta.concrete_fields]
-    token_fields = [f.attname for f in ApiToken._meta.concrete_fields]
-    columns = ", ".join([f'u."{c}"' for c in user_fields] + [f't."{c}"' for c in token_fields])
+    user_columns, token_columns = rows.columns(User, "u"), rows.columns(ApiToken, "t")
+    columns = f"{user_columns.sql}, {token_columns.sql}"
     tokens, users = ApiToken._meta.db_table, User._meta.db_table
     # The final SELECT reads the snapshot before the UPDATE in the same statement.
     sql = f"""
@@ -113,8 +113,9 @@ def _find_and_touch(raw: str) -> ApiToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    user = User.from_db(connection.alias, user_fields, row[: len(user_fields)])
-    token = ApiToken.from_db(connection.alias, token_fields, row[len(user_fields) :])
+    split = len(user_columns.attnames)
+    user = rows.instance(User, row[:split], connection.alias)
+    token = rows.instance(ApiToken, row[split:], connection.alias)
     token.user = user
     return token
 

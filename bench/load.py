@@ -173,7 +173,9 @@ def setup_users(
         device = TOTPDevice.objects.create(user=user, name="load", confirmed=True)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        # The backend that signs in with a password, as a sign-in would name it (the last one;
+        # the first only refuses locked-out usernames).
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.create()

@@ -127,7 +127,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.IdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.VerifiedDeviceMiddleware",  # django_otp's OTPMiddleware
     "accounts.two_factor.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "reviews.policy.PolicySettingsPerRequest",
@@ -180,7 +180,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the session's user in one statement written once.
+    "accounts.backends.SessionUserBackend",
 ]
 # Sign-in throttling (accounts/lockout.py). After 5 failures a username is locked *at that
 # address* for 15 minutes: the guesser is stopped, the owner elsewhere is not (an administrator
@@ -220,7 +221,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions end after inactivity and when the browser closes (PHI on screen).
+# Sessions end after inactivity and when the browser closes (PHI on screen). Django's database
+# sessions, read in one statement written once (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 15) * 60
 # Saved again at most once a minute, not on every request (accounts/sessions.py): an idle
 # session ends 14 to 15 minutes after its last request.
