@@ -363,6 +363,8 @@ def test(argv: list[str]) -> int:
     try:
         with ExitStack() as stack:
             env = {**os.environ, "PRIVATE_MEDIA_ROOT": str(base / "documents")}
+            # Every prepared read checked against its queryset (pa_portal/prepared.py).
+            env["PREPARED_READS_VERIFY"] = "1"
             env.update(start_services(stack, base, persist=False))
             # The session migrates and empties tables as the owner; tests/conftest.py connects
             # as the application's role (PA_APP_DATABASE_URL) for the worker and the role tests.

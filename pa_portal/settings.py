@@ -224,6 +224,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions end after inactivity and when the browser closes (PHI on screen). Django's database
 # sessions, read in one statement written once (accounts/session_store.py).
 SESSION_ENGINE = "accounts.session_store"
+
+# pa_portal/prepared.py: every prepared read also compiles its queryset the ordinary way and fails
+# unless the SQL and parameters match. On in the test suite (devstack test); off in service,
+# where skipping that compilation is the point.
+PREPARED_READS_VERIFY = env_bool("PREPARED_READS_VERIFY", False)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 15) * 60
 # Saved again at most once a minute, not on every request (accounts/sessions.py): an idle
 # session ends 14 to 15 minutes after its last request.

@@ -8,17 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Case as SqlCase
-from django.db.models import DateTimeField, Exists, F, OrderBy, OuterRef, Q, QuerySet, When
+from django.db.models import DateTimeField, Exists, F, Model, OrderBy, OuterRef, Q, QuerySet, When
 from django.db.models.fields.reverse_related import OneToOneRel
 from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import OVERSIGHT_ROLES, PAYER_STAFF_ROLES, REVIEWER_ROLES, Role, User
+from pa_portal.prepared import Prepared
 
 from .dosing import approval_gaps, dose_for
 from .members import search_key
@@ -46,14 +47,27 @@ from .workflow import (
 )
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads, as the scoping rules see a user: a role and a clinic (a prepared read builds
+    its query from these, pa_portal/prepared.py)."""
+
+    role: str
+    organization_id: int | None
+
+
+def cases_visible_to(user: User | Viewer) -> QuerySet[Case]:
     qs = Case.objects.select_related("patient", "organization", "assigned_to")
-    if user.role == Role.PRESCRIBER and user.organization_id is not None:
+    if _sees_clinic(user) and user.organization_id is not None:
         return qs.filter(organization_id=user.organization_id)
     if user.role in PAYER_STAFF_ROLES:
         # Reviewers never see drafts: a draft is still the clinic's own business.
         return qs.exclude(status=Status.DRAFT)
     return qs.none()
+
+
+def _sees_clinic(user: User | Viewer) -> bool:
+    return user.role == Role.PRESCRIBER and user.organization_id is not None
 
 
 # A case page shows the decision (and who made it) and the authorization: joined to the case's
@@ -62,17 +76,33 @@ OUTCOME = ("decision__decided_by", "authorization")
 
 
 def case_for(user: User, pk: int, *, with_outcome: bool = False) -> Case:
-    return _one_case(cases_visible_to(user), pk, with_outcome=with_outcome)
+    return _one_case(user, pk, with_outcome=with_outcome, with_due=False)
 
 
-def _one_case(qs: QuerySet[Case], pk: int, *, with_outcome: bool) -> Case:
-    """Case pk from a scoped queryset, joined to its OUTCOME if asked; outside the scope, 404."""
+def _one_case_query(
+    shape: tuple[str, bool, bool], *, pk: int, organization_id: int | None = None
+) -> QuerySet[Case]:
+    role, with_due, with_outcome = shape
+    qs = cases_visible_to(Viewer(role, organization_id))
+    if with_due:
+        qs = with_effective_due(qs)
     if with_outcome:
         qs = qs.select_related(*OUTCOME)
-    try:
-        return qs.get(pk=pk)
-    except Case.DoesNotExist:
-        raise Http404("No such case.") from None
+    return qs.filter(pk=pk)
+
+
+# Every case page and action reads its case here: compiled once per role and join, not per
+# request (pa_portal/prepared.py).
+_ONE_CASE = Prepared(_one_case_query, pk=int, organization_id=int)
+
+
+def _one_case(user: User, pk: int, *, with_outcome: bool, with_due: bool) -> Case:
+    """Case pk as the user's scope allows, joined to its OUTCOME if asked; outside it, 404."""
+    values = {"pk": pk, "organization_id": user.organization_id} if _sees_clinic(user) else {}
+    case = _ONE_CASE.one((user.role, with_due, with_outcome), **({"pk": pk} | values))
+    if case is None:
+        raise Http404("No such case.")
+    return case
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -277,7 +307,7 @@ def _filter_due(qs: QuerySet[Case], due: str) -> QuerySet[Case]:
 
 def reviewer_case(user: User, pk: int, *, with_outcome: bool = False) -> Case:
     """One case for the reviewer's page, with its effective due time; others' cases are 404."""
-    return _one_case(with_effective_due(cases_visible_to(user)), pk, with_outcome=with_outcome)
+    return _one_case(user, pk, with_outcome=with_outcome, with_due=True)
 
 
 @dataclass(frozen=True)
@@ -296,15 +326,37 @@ class CaseRecord:
     open_rfi: RequestForInformation | None = None
 
 
+def _case_rows_query(
+    shape: tuple[type[Model], tuple[str, ...]], *, case_id: int
+) -> QuerySet[Model]:
+    model, related = shape
+    return model._default_manager.filter(case_id=case_id).select_related(*related)
+
+
+# What hangs off a case (its documents, events, requests for information, rulings, notes), each
+# compiled once per kind and join, not per page (pa_portal/prepared.py).
+_CASE_ROWS = Prepared(_case_rows_query, case_id=int)
+
+
+def rows_of_case[R: Model](case: Case, model: type[R], *related: str) -> list[R]:
+    """The case's rows of model in its default order, joined to related; as case.<rows> with
+    select_related(*related) gives them, each row's case being this one."""
+    found = cast(list[R], _CASE_ROWS.all((model, related), case_id=case.pk))
+    field = cast(Any, model._meta.get_field("case"))
+    for row in found:
+        field.set_cached_value(row, case)
+    return found
+
+
 def case_record(case: Case) -> CaseRecord:
     """The record of a case already fetched through a scoped selector (case_for, reviewer_case)."""
     authorization = _fetched(case, "authorization")
     if authorization is _NOT_FETCHED:
         authorization = Authorization.objects.filter(case=case).first()
-    rfis = list(case.rfis.select_related("requested_by", "answered_by"))
+    rfis = rows_of_case(case, RequestForInformation, "requested_by", "answered_by")
     return CaseRecord(
-        documents=list(case.documents.select_related("uploaded_by")),
-        events=list(case.events.select_related("actor")),
+        documents=rows_of_case(case, Document, "uploaded_by"),
+        events=rows_of_case(case, CaseEvent, "actor"),
         rfis=rfis,
         decision=decision_of(case),
         authorization=authorization,
@@ -356,7 +408,7 @@ def internal_notes(user: User, case: Case) -> list[InternalNote]:
     pages never ask, and a clinic user asking gets none."""
     if user.role not in PAYER_STAFF_ROLES:
         return []
-    return list(InternalNote.objects.filter(case=case).select_related("author"))
+    return rows_of_case(case, InternalNote, "author")
 
 
 @dataclass(frozen=True)
@@ -463,12 +515,13 @@ def latest_identity_rulings(case: Case) -> dict[str, IdentityRuling]:
     """The latest ruling per other member key (rulings are ordered oldest first)."""
     if case.pk is None or case.status == Status.DRAFT:
         return {}  # rulings are made in review, after the submit
-    return {r.other_member_key: r for r in case.identity_rulings.select_related("ruled_by")}
+    rulings = rows_of_case(case, IdentityRuling, "ruled_by")
+    return {r.other_member_key: r for r in rulings}
 
 
 def line_rulings(case: Case) -> list[ChecklistOverride]:
     """Every ruling on a checklist line, oldest first, with who made it."""
-    return list(case.overrides.select_related("actor"))
+    return rows_of_case(case, ChecklistOverride, "actor")
 
 
 def effective_overrides(

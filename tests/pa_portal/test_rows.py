@@ -78,7 +78,9 @@ def _session_of(client: Client) -> Session:
 def test_it_forgets_an_expired_session(riverside: User) -> None:
     client = client_for(riverside)
     key = client.session.session_key
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
 
     response = client.get("/clinic/")
 

@@ -1,0 +1,172 @@
+"""Reads whose SQL is compiled once per shape and process; each call only binds its values.
+
+Django builds and compiles a queryset's SQL on every call. For the case page's reads, whose
+joins select 40-120 columns, that is 0.2-0.6 ms of CPU each and a quarter of the page
+(bench/README.md, "Ninth pass"), for SQL that differs from one request to the next only in its
+values. A Prepared read is given a function that builds the queryset. The first call of each
+*shape* (what decides the SQL's text: a role, a flag) builds it once with marker values, compiles
+it, and notes where each value landed among the parameters. Later calls put their values there
+and run the same SQL; Django's own ModelIterable turns the rows into instances (joined rows,
+annotations), so what a caller gets is what the queryset would have given.
+
+The rule a caller must keep: the SQL depends on nothing but the shape. A value that changes the
+SQL (a list's length, a value Django rewrites, such as a LIKE pattern, or the time read while
+building) cannot be a slot: planning refuses a slot it cannot find among the parameters, and
+with PREPARED_READS_VERIFY (on in the test suite) every call also builds and compiles the
+queryset the ordinary way and fails unless the SQL and parameters are the same.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable
+from django.db.models.sql.compiler import SQLCompiler
+
+# Marker values, one per slot: of the slot's type, and values no query ever holds (int: inside
+# PostgreSQL's int4, so an int4 column's lookup is not dropped as out of range).
+_MARK_INT = -2_000_000_000
+_MARK_TIME = datetime(1, 1, 2, tzinfo=UTC)
+_BIGINT = (-(2**63), 2**63 - 1)
+
+
+def _marker(kind: type, index: int) -> Any:
+    if kind is int:
+        return _MARK_INT - index
+    if kind is str:
+        return f"\x00prepared-slot-{index}\x00"
+    if kind is datetime:
+        return _MARK_TIME + timedelta(seconds=index)
+    raise TypeError(f"A prepared read's slot is an int, a str or a datetime, not {kind}.")
+
+
+def _checked(kind: type, name: str, value: Any) -> Any:
+    # The ORM would coerce ("12" to 12); a prepared read only takes the slot's own type, so a
+    # caller's mistake is an error here and never a different query.
+    if type(value) is not kind and not (kind is datetime and isinstance(value, datetime)):
+        raise TypeError(f"Slot {name} takes a {kind.__name__}, not {type(value).__name__}.")
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise TypeError(f"Slot {name} takes an aware datetime.")
+    return value
+
+
+@dataclass(frozen=True)
+class _Plan:
+    model: type[Model]
+    query: Any  # the planned queryset's Query, for what ModelIterable reads of it
+    compiler: SQLCompiler | None  # None: the shape matches nothing (an empty queryset)
+    sql: str
+    params: tuple[Any, ...]
+    slots: dict[str, list[int]]  # slot name -> its positions among the parameters
+
+
+class _BoundQuery:
+    """The planned Query, whose compiler is the planned one with this call's values."""
+
+    def __init__(self, query: Any, compiler: SQLCompiler) -> None:
+        self._query, self._compiler = query, compiler
+
+    def get_compiler(self, *args: Any, **kwargs: Any) -> SQLCompiler:
+        return self._compiler
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._query, name)
+
+
+class Prepared[M: Model]:
+    """A read compiled once per shape: `build(shape, **values)` gives its queryset; slots names
+    each value's type (int, str or datetime)."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **slots: type) -> None:
+        self.build, self.slots = build, slots
+        self._plans: dict[Hashable, _Plan] = {}
+
+    def all(self, shape: Hashable, **values: Any) -> list[M]:
+        """Every row, as list(build(shape, **values)) gives them."""
+        plan = self._plans.get(shape) or self._plan(shape, list(values))
+        if plan.compiler is None:
+            self._verify(shape, values, plan, None)
+            return []
+        if len(values) != len(plan.slots):
+            raise TypeError(f"Shape {shape!r} takes the values {sorted(plan.slots)}.")
+        params = list(plan.params)
+        for name, positions in plan.slots.items():
+            value = _checked(self.slots[name], name, values[name])
+            for position in positions:
+                params[position] = value
+        if any(type(v) is int and not _BIGINT[0] <= v <= _BIGINT[1] for v in values.values()):
+            # Beyond any bigint column: the ORM finds no row without asking (EmptyResultSet).
+            self._verify(shape, values, plan, None)
+            return []
+        self._verify(shape, values, plan, tuple(params))
+        return self._run(plan, tuple(params))
+
+    def one(self, shape: Hashable, **values: Any) -> M | None:
+        """The one row, or None; more than one is an error (as QuerySet.get())."""
+        found = self.all(shape, **values)
+        if len(found) > 1:
+            model = cast(Any, found[0])
+            raise model.MultipleObjectsReturned(f"{len(found)} rows for a prepared read of one.")
+        return found[0] if found else None
+
+    def _plan(self, shape: Hashable, names: list[str]) -> _Plan:
+        marks = {name: _marker(self.slots[name], index) for index, name in enumerate(names)}
+        queryset = self.build(shape, **marks)
+        using = router.db_for_read(queryset.model)
+        compiler = queryset.query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            plan = _Plan(queryset.model, queryset.query, None, "", (), {})
+        else:
+            slots = {
+                name: [i for i, p in enumerate(params) if type(p) is type(m) and p == m]
+                for name, m in marks.items()
+            }
+            if missing := [name for name, positions in slots.items() if not positions]:
+                raise ValueError(
+                    f"Slots {missing} are not parameters of {shape!r}'s SQL as given: "
+                    "rewritten by Django (a LIKE pattern, a list) or unused. Not preparable."
+                )
+            plan = _Plan(queryset.model, queryset.query, compiler, sql, tuple(params), slots)
+        self._plans[shape] = plan
+        return plan
+
+    def _run(self, plan: _Plan, params: tuple[Any, ...]) -> list[M]:
+        assert plan.compiler is not None
+        using = router.db_for_read(plan.model)
+        compiler = copy.copy(plan.compiler)
+        # This thread's connection (the plan may have been made in another), and this call's
+        # values in the planned SQL: execute_sql() asks as_sql() for both.
+        compiler.connection = connections[using]
+        sql = plan.sql
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)  # type: ignore[method-assign]
+        query = cast(Any, _BoundQuery(plan.query, compiler))
+        queryset: QuerySet[Model] = QuerySet(model=plan.model, query=query, using=using)
+        return cast(list[M], list(ModelIterable(queryset)))
+
+    def _verify(
+        self, shape: Hashable, values: dict[str, Any], plan: _Plan, params: tuple[Any, ...] | None
+    ) -> None:
+        """params None: this call finds nothing without asking the database."""
+        if not settings.PREPARED_READS_VERIFY:
+            return
+        queryset = self.build(shape, **values)
+        try:
+            fresh = queryset.query.get_compiler(using=router.db_for_read(plan.model)).as_sql()
+        except EmptyResultSet:
+            fresh = None
+        mine = None if params is None else (plan.sql, params)
+        if fresh != mine:
+            raise AssertionError(
+                f"A prepared read's SQL for {shape!r} is not what its queryset compiles to now: "
+                f"the SQL depends on more than the shape.\nprepared: {mine}\nqueryset: {fresh}"
+            )
