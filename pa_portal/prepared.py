@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
 
 # Marker values, one per slot: of the slot's type, and values no query ever holds (int: inside
 # PostgreSQL's int4, so an int4 column's lookup is not dropped as out of range).
@@ -45,13 +46,17 @@ def _marker(kind: type, index: int) -> Any:
         return f"\x00prepared-slot-{index}\x00"
     if kind is datetime:
         return _MARK_TIME + timedelta(seconds=index)
-    raise TypeError(f"A prepared read's slot is an int, a str or a datetime, not {kind}.")
+    if kind is date:
+        return _MARK_TIME.date() + timedelta(days=index)
+    raise TypeError(f"A prepared read's slot is an int, a str, a date or a datetime, not {kind}.")
 
 
 def _checked(kind: type, name: str, value: Any) -> Any:
     # The ORM would coerce ("12" to 12); a prepared read only takes the slot's own type, so a
     # caller's mistake is an error here and never a different query.
-    if type(value) is not kind and not (kind is datetime and isinstance(value, datetime)):
+    # A str's subclass (a TextChoices member) and an aware datetime are taken as they are, as
+    # the ORM takes them; an int must be one (never a bool), a date one (never a datetime).
+    if type(value) is not kind and not (kind in (str, datetime) and isinstance(value, kind)):
         raise TypeError(f"Slot {name} takes a {kind.__name__}, not {type(value).__name__}.")
     if isinstance(value, datetime) and value.tzinfo is None:
         raise TypeError(f"Slot {name} takes an aware datetime.")
@@ -143,6 +148,11 @@ class Prepared[M: Model]:
     def _run(self, plan: _Plan, params: tuple[Any, ...]) -> list[M]:
         assert plan.compiler is not None
         using = router.db_for_read(plan.model)
+        if plan.query.select_for_update and connections[using].get_autocommit():
+            # What as_sql(), skipped here, would refuse.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         compiler = copy.copy(plan.compiler)
         # This thread's connection (the plan may have been made in another), and this call's
         # values in the planned SQL: execute_sql() asks as_sql() for both.

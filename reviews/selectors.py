@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -462,18 +462,14 @@ class SamePerson:
 def possible_same_persons(case: Case) -> list[SamePerson]:
     """For payer staff only (it crosses clinics); one query when there is no such patient."""
     patient = case.patient
-    others = list(
-        Patient.objects.filter(
-            _same_sex_at_birth(patient.sex_assigned_at_birth),
-            name_key=patient.name_key,
-            date_of_birth=patient.date_of_birth,
-        )
-        .exclude(member_key=case.member_key)
-        # A clinic's patient record counts once it has sent a request: a record never sent is
-        # the clinic's alone, neither shown to the payer nor holding up another's approval.
-        .filter(Exists(Case.objects.filter(patient=OuterRef("pk"), submitted_at__isnull=False)))
-        .select_related("organization")
-        .order_by("member_key", "pk")
+    sex = patient.sex_assigned_at_birth
+    by_sex = {} if sex == Sex.UNKNOWN else {"sex": sex}
+    others = _OTHERS.all(
+        sex == Sex.UNKNOWN,
+        name_key=patient.name_key,
+        date_of_birth=patient.date_of_birth,
+        member_key=case.member_key,
+        **by_sex,
     )
     if not others:
         return []
@@ -501,6 +497,28 @@ def possible_same_persons(case: Case) -> list[SamePerson]:
         )
         for key in keys
     ]
+
+
+def _others_query(
+    unknown_sex: bool, *, name_key: str, date_of_birth: date, member_key: str, sex: str = ""
+) -> QuerySet[Patient]:
+    return (
+        Patient.objects.filter(
+            _same_sex_at_birth(Sex.UNKNOWN if unknown_sex else sex),
+            name_key=name_key,
+            date_of_birth=date_of_birth,
+        )
+        .exclude(member_key=member_key)
+        # A clinic's patient record counts once it has sent a request: a record never sent is
+        # the clinic's alone, neither shown to the payer nor holding up another's approval.
+        .filter(Exists(Case.objects.filter(patient=OuterRef("pk"), submitted_at__isnull=False)))
+        .select_related("organization")
+        .order_by("member_key", "pk")
+    )
+
+
+# Every payer's case page asks it: compiled once per shape (pa_portal/prepared.py).
+_OTHERS = Prepared(_others_query, name_key=str, date_of_birth=date, member_key=str, sex=str)
 
 
 def _same_sex_at_birth(sex: str) -> Q:

@@ -9,12 +9,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 from accounts.models import REVIEWER_ROLES, Role, User
 from audit.log import deferred as audit_deferred
 from audit.log import record as audit_record
+from pa_portal.prepared import Prepared
 
 from .. import outbox
 from ..models import (
@@ -133,6 +135,13 @@ def _locked(case: Case | int, *, with_patient: bool = False) -> Case:
     """The case row, locked for this transaction; with_patient: its patient read in the same
     query (a decision's identity check and snapshot need it), the patient row not locked."""
     pk = case.pk if isinstance(case, Case) else case
+    found = _LOCKED.one(with_patient, pk=pk)
+    if found is None:
+        raise Case.DoesNotExist(f"No case {pk}.")
+    return found
+
+
+def _locked_query(with_patient: bool, *, pk: int) -> QuerySet[Case]:
     # FOR NO KEY UPDATE: writers of the case still queue on it, but a row that merely points at
     # the case (an audit row, an event, a note) may be inserted meanwhile; its foreign key check
     # takes KEY SHARE, which plain FOR UPDATE blocks. Blocked there while holding the audit
@@ -141,7 +150,11 @@ def _locked(case: Case | int, *, with_patient: bool = False) -> Case:
     locked = Case.objects.select_for_update(no_key=True, of=("self",))
     if with_patient:
         locked = locked.select_related("patient")
-    return locked.get(pk=pk)
+    return locked.filter(pk=pk)
+
+
+# Every service locks its case here: compiled once per join (pa_portal/prepared.py).
+_LOCKED = Prepared(_locked_query, pk=int)
 
 
 def _require_clinic(actor: User, organization_id: int) -> None:

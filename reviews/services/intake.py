@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from accounts.models import User
 from audit.log import record as audit_record
+from pa_portal.prepared import Prepared
 
 from ..models import Case, IntakeKey, Patient, Urgency
 from .base import service_transaction
@@ -124,9 +125,18 @@ def _file(actor: User, patient: Patient | PatientIn, request: RequestIn) -> Case
 def known_key(organization_id: int, client_key: ClientKey) -> IntakeKey | None:
     """The clinic's key as stored earlier (its case is read when a replay needs it); None if it
     is new, as nearly every key is: so no join to the case's ~30 columns to find nothing."""
-    return IntakeKey.objects.filter(
-        organization_id=organization_id, door=client_key.door, key=client_key.key
-    ).first()
+    return _KNOWN_KEY.one(
+        None, organization_id=organization_id, door=client_key.door, key=client_key.key
+    )
+
+
+# Every filing through the API or FHIR asks this first: compiled once (pa_portal/prepared.py).
+_KNOWN_KEY = Prepared(
+    lambda shape, **key: IntakeKey.objects.filter(**key),
+    organization_id=int,
+    door=str,
+    key=str,
+)
 
 
 def _replay(

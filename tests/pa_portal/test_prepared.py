@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given
@@ -149,3 +150,16 @@ def test_it_gives_a_cases_rows_with_the_case_already_attached(riverside: User) -
         assert all(e.case is case for e in events)
         [e.actor for e in events]
     assert not queries.captured_queries
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_locking_read_outside_a_transaction(riverside: User, settings: Any) -> None:
+    # As select_for_update() refuses: the lock would end with the statement. Planned inside a
+    # transaction, then called outside one, without the check's own compilation (which would
+    # refuse it by itself).
+    settings.PREPARED_READS_VERIFY = False
+    read = Prepared(lambda shape, *, pk: Case.objects.select_for_update().filter(pk=pk), pk=int)
+    with transaction.atomic():
+        assert read.all("", pk=-1) == []
+    with pytest.raises(TransactionManagementError):
+        read.all("", pk=1)
