@@ -37,6 +37,8 @@ from django.db.transaction import TransactionManagementError
 _MARK_INT = -2_000_000_000
 _MARK_TIME = datetime(1, 1, 2, tzinfo=UTC)
 _BIGINT = (-(2**63), 2**63 - 1)
+# Plans kept per read: every real shape, with room; more are made again when needed.
+MAX_PLANS = 512
 
 
 def _marker(kind: type, index: int) -> Any:
@@ -71,6 +73,7 @@ class _Plan:
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, list[int]]  # slot name -> its positions among the parameters
+    counting: bool  # the plan of count(): the query's ids
 
 
 class _BoundQuery:
@@ -93,13 +96,21 @@ class Prepared[M: Model]:
     def __init__(self, build: Callable[..., QuerySet[M]], **slots: type) -> None:
         self.build, self.slots = build, slots
         self._plans: dict[Hashable, _Plan] = {}
+        self._counts: dict[Hashable, _Plan] = {}
 
     def all(self, shape: Hashable, **values: Any) -> list[M]:
         """Every row, as list(build(shape, **values)) gives them."""
         plan = self._plans.get(shape) or self._plan(shape, list(values))
+        params = self._bound(shape, plan, values)
+        return [] if params is None else self._run(plan, params)
+
+    def _bound(
+        self, shape: Hashable, plan: _Plan, values: dict[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """The plan's parameters with this call's values; None: it finds nothing, unasked."""
         if plan.compiler is None:
             self._verify(shape, values, plan, None)
-            return []
+            return None
         if len(values) != len(plan.slots):
             raise TypeError(f"Shape {shape!r} takes the values {sorted(plan.slots)}.")
         params = list(plan.params)
@@ -110,9 +121,22 @@ class Prepared[M: Model]:
         if any(type(v) is int and not _BIGINT[0] <= v <= _BIGINT[1] for v in values.values()):
             # Beyond any bigint column: the ORM finds no row without asking (EmptyResultSet).
             self._verify(shape, values, plan, None)
-            return []
+            return None
         self._verify(shape, values, plan, tuple(params))
-        return self._run(plan, tuple(params))
+        return tuple(params)
+
+    def count(self, shape: Hashable, **values: Any) -> int:
+        """How many rows all() would give, counted by PostgreSQL (the query's ids, counted)."""
+        plan = self._counts.get(shape) or self._plan(shape, list(values), counting=True)
+        params = self._bound(shape, plan, values)
+        if params is None:
+            return 0
+        using = router.db_for_read(plan.model)
+        # The planned SQL is one compiled by Django (its ids); only values are parameters.
+        sql = f"SELECT COUNT(*) FROM ({plan.sql}) AS counted"  # noqa: S608
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.fetchone()[0])
 
     def one(self, shape: Hashable, **values: Any) -> M | None:
         """The one row, or None; more than one is an error (as QuerySet.get())."""
@@ -122,15 +146,15 @@ class Prepared[M: Model]:
             raise model.MultipleObjectsReturned(f"{len(found)} rows for a prepared read of one.")
         return found[0] if found else None
 
-    def _plan(self, shape: Hashable, names: list[str]) -> _Plan:
+    def _plan(self, shape: Hashable, names: list[str], *, counting: bool = False) -> _Plan:
         marks = {name: _marker(self.slots[name], index) for index, name in enumerate(names)}
-        queryset = self.build(shape, **marks)
+        queryset = self._queryset(shape, marks, counting)
         using = router.db_for_read(queryset.model)
         compiler = queryset.query.get_compiler(using=using)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            plan = _Plan(queryset.model, queryset.query, None, "", (), {})
+            plan = _Plan(queryset.model, queryset.query, None, "", (), {}, counting)
         else:
             slots = {
                 name: [i for i, p in enumerate(params) if type(p) is type(m) and p == m]
@@ -141,9 +165,19 @@ class Prepared[M: Model]:
                     f"Slots {missing} are not parameters of {shape!r}'s SQL as given: "
                     "rewritten by Django (a LIKE pattern, a list) or unused. Not preparable."
                 )
-            plan = _Plan(queryset.model, queryset.query, compiler, sql, tuple(params), slots)
-        self._plans[shape] = plan
+            plan = _Plan(
+                queryset.model, queryset.query, compiler, sql, tuple(params), slots, counting
+            )
+        plans = self._counts if counting else self._plans
+        if len(plans) >= MAX_PLANS:
+            plans.clear()  # shapes beyond any real use (a page number far down): start over
+        plans[shape] = plan
         return plan
+
+    def _queryset(self, shape: Hashable, values: dict[str, Any], counting: bool) -> QuerySet[M]:
+        queryset = self.build(shape, **values)
+        # A count counts the query's ids: no join or order is needed for that.
+        return queryset.order_by().values("pk") if counting else queryset  # type: ignore[return-value]
 
     def _run(self, plan: _Plan, params: tuple[Any, ...]) -> list[M]:
         assert plan.compiler is not None
@@ -169,7 +203,7 @@ class Prepared[M: Model]:
         """params None: this call finds nothing without asking the database."""
         if not settings.PREPARED_READS_VERIFY:
             return
-        queryset = self.build(shape, **values)
+        queryset = self._queryset(shape, values, plan.counting)
         try:
             fresh = queryset.query.get_compiler(using=router.db_for_read(plan.model)).as_sql()
         except EmptyResultSet:

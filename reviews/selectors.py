@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Case as SqlCase
 from django.db.models import DateTimeField, Exists, F, Model, OrderBy, OuterRef, Q, QuerySet, When
 from django.db.models.fields.reverse_related import OneToOneRel
@@ -18,7 +19,14 @@ from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import OVERSIGHT_ROLES, PAYER_STAFF_ROLES, REVIEWER_ROLES, Role, User
+from accounts.models import (
+    OVERSIGHT_ROLES,
+    PAYER_STAFF_ROLES,
+    REVIEWER_ROLES,
+    Organization,
+    Role,
+    User,
+)
 from pa_portal.prepared import Prepared
 
 from .dosing import approval_gaps, dose_for
@@ -58,7 +66,7 @@ class Viewer:
 
 def cases_visible_to(user: User | Viewer) -> QuerySet[Case]:
     qs = Case.objects.select_related("patient", "organization", "assigned_to")
-    if _sees_clinic(user) and user.organization_id is not None:
+    if sees_clinic(user) and user.organization_id is not None:
         return qs.filter(organization_id=user.organization_id)
     if user.role in PAYER_STAFF_ROLES:
         # Reviewers never see drafts: a draft is still the clinic's own business.
@@ -66,7 +74,7 @@ def cases_visible_to(user: User | Viewer) -> QuerySet[Case]:
     return qs.none()
 
 
-def _sees_clinic(user: User | Viewer) -> bool:
+def sees_clinic(user: User | Viewer) -> bool:
     return user.role == Role.PRESCRIBER and user.organization_id is not None
 
 
@@ -98,7 +106,7 @@ _ONE_CASE = Prepared(_one_case_query, pk=int, organization_id=int)
 
 def _one_case(user: User, pk: int, *, with_outcome: bool, with_due: bool) -> Case:
     """Case pk as the user's scope allows, joined to its OUTCOME if asked; outside it, 404."""
-    values = {"pk": pk, "organization_id": user.organization_id} if _sees_clinic(user) else {}
+    values = {"pk": pk, "organization_id": user.organization_id} if sees_clinic(user) else {}
     case = _ONE_CASE.one((user.role, with_due, with_outcome), **({"pk": pk} | values))
     if case is None:
         raise Http404("No such case.")
@@ -250,32 +258,92 @@ def reviewer_queue(user: User, filters: Mapping[str, Any]) -> QuerySet[Case]:
     filters: scope ("unassigned" | "mine" | ""), status, urgency, clinic (Organization or id),
     due ("overdue" | "soon"), q (reference or member ID), sort (a QUEUE_SORTS key).
     """
-    if user.role not in REVIEWER_ROLES:
+    shape, values = _queue_read(user, filters)
+    return _queue_query(shape, **values)
+
+
+def queue_page(user: User, filters: Mapping[str, Any], number: Any) -> Page[Case]:
+    """The page of reviewer_queue() asked for (Paginator.get_page: a bad number is the first
+    page, one past the end the last), its rows as page_rows() gives them; the count and the rows
+    are prepared reads (pa_portal/prepared.py)."""
+    rows = cast(Any, _QueueRows(*_queue_read(user, filters)))  # Paginator takes its count()
+    return Paginator(rows, QUEUE_PAGE_SIZE).get_page(number)
+
+
+QueueShape = tuple[str, str, bool, bool, bool, str, str, str]
+
+
+def _queue_read(user: User, filters: Mapping[str, Any]) -> tuple[QueueShape, dict[str, Any]]:
+    """The queue's filters split into what decides its SQL (the shape) and its values."""
+    values: dict[str, Any] = {}
+    scope = filters.get("scope") or ""
+    scope = scope if scope in ("unassigned", "mine") else ""
+    if scope != "unassigned":
+        values["user_id"] = user.pk
+    for name in ("status", "urgency"):
+        if filters.get(name):
+            values[name] = filters[name]
+    if clinic := filters.get("clinic"):
+        values["clinic"] = clinic.pk if isinstance(clinic, Organization) else clinic
+    searched = ""
+    if q := (filters.get("q") or "").strip():
+        values["q"], searched = q, "reference"
+        if key := search_key(q):
+            values["key"], searched = key, "reference or key"
+    due = filters.get("due") or ""
+    due = due if due in ("overdue", "soon") else ""
+    if due:
+        values["now"] = timezone.now()
+    if due == "soon":
+        values["soon"] = values["now"] + _due_soon()
+    sort = filters.get("sort") or "due"
+    sort = sort if sort in QUEUE_SORTS else "due"
+    shape = (
+        user.role, scope, "status" in values, "urgency" in values, "clinic" in values,
+        searched, due, sort,
+    )  # fmt: skip
+    return shape, values
+
+
+def _queue_query(
+    shape: QueueShape,
+    *,
+    user_id: int | None = None,
+    status: str = "",
+    urgency: str = "",
+    clinic: int | None = None,
+    q: str = "",
+    key: str = "",
+    now: datetime | None = None,
+    soon: datetime | None = None,
+) -> QuerySet[Case]:
+    role, scope_name, _, _, _, searched, due, sort = shape
+    if role not in REVIEWER_ROLES:
         return Case.objects.none()
     # The unheld cases the user may claim, as the workflow says: an escalated case (pended or
     # not) only for a medical director.
     unassigned = Q(assigned_to__isnull=True) & (
-        Q(escalated_at__isnull=True, status__in=claimable_statuses(user.role, escalated=False))
-        | Q(escalated_at__isnull=False, status__in=claimable_statuses(user.role, escalated=True))
+        Q(escalated_at__isnull=True, status__in=claimable_statuses(role, escalated=False))
+        | Q(escalated_at__isnull=False, status__in=claimable_statuses(role, escalated=True))
     )
-    mine = Q(assigned_to=user)
-    scope = {"unassigned": unassigned, "mine": mine}.get(filters.get("scope") or "")
-    qs = with_effective_due(cases_visible_to(user)).filter(scope or (unassigned | mine))
-    status = filters.get("status")
+    mine = Q(assigned_to_id=user_id)
+    scope = {"unassigned": unassigned, "mine": mine}.get(scope_name)
+    qs = with_effective_due(cases_visible_to(Viewer(role, None))).filter(
+        scope or (unassigned | mine)
+    )
     qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN_STATUSES)
-    if urgency := filters.get("urgency"):
+    if urgency:
         qs = qs.filter(urgency=urgency)
-    if clinic := filters.get("clinic"):
-        qs = qs.filter(organization=clinic)
-    if q := (filters.get("q") or "").strip():
-        by_key = Q(member_key=key) if (key := search_key(q)) else Q(pk__in=[])
-        qs = qs.filter(Q(reference__iexact=q) | by_key)
-    qs = _filter_due(qs, filters.get("due") or "")
+    if clinic:
+        qs = qs.filter(organization_id=clinic)
+    if searched:
+        qs = qs.filter(Q(reference__iexact=q) | (Q(member_key=key) if key else Q(pk__in=[])))
+    qs = _filter_due(qs, due, now, soon)
     # PostgreSQL sorts every matching case to find a page (the due time moves with the clock, so
     # no index holds that order): keep those rows narrow; page_rows() joins the patient, clinic
     # and reviewer to the page's cases only, instead of to every match.
     qs = qs.defer(*LIST_DEFERRED).select_related(None)
-    return qs.order_by(*QUEUE_SORTS.get(filters.get("sort") or "due", QUEUE_SORTS["due"]))
+    return qs.order_by(*QUEUE_SORTS[sort])
 
 
 def page_rows(page: QuerySet[Case]) -> list[Case]:
@@ -283,7 +351,11 @@ def page_rows(page: QuerySet[Case]) -> list[Case]:
     reviewer, in one query: the page's ids come from the narrow sorted query, as a subquery, and
     only those rows are joined and sorted again. (A prefetch took three more queries, each built
     in Python with a composite-key lookup for the patient.)"""
-    return list(
+    return list(_page_rows_query(page))
+
+
+def _page_rows_query(page: QuerySet[Case]) -> QuerySet[Case]:
+    return (
         with_effective_due(Case.objects.filter(pk__in=page.values("pk")))
         .select_related(*LIST_RELATED)
         .only(*LIST_FIELDS, *LIST_RELATED_FIELDS)
@@ -291,14 +363,44 @@ def page_rows(page: QuerySet[Case]) -> list[Case]:
     )
 
 
-def _filter_due(qs: QuerySet[Case], due: str) -> QuerySet[Case]:
-    # The same rules as due_state(), in SQL.
-    now = timezone.now()
+# The queue's count and a page's rows, compiled once per shape and page (pa_portal/prepared.py).
+_QUEUE = Prepared(
+    _queue_query, user_id=int, status=str, urgency=str, clinic=int, q=str, key=str,
+    now=datetime, soon=datetime,
+)  # fmt: skip
+_QUEUE_PAGE = Prepared(
+    lambda shape, **values: _page_rows_query(
+        _queue_query(shape[0], **values)[shape[1] : shape[1] + QUEUE_PAGE_SIZE]
+    ),
+    **_QUEUE.slots,
+)
+
+
+class _QueueRows:
+    """What Paginator reads of the queue: how many cases match, and one page's rows."""
+
+    def __init__(self, shape: QueueShape, values: dict[str, Any]) -> None:
+        self.shape, self.values = shape, values
+
+    def count(self) -> int:
+        return _QUEUE.count(self.shape, **self.values)
+
+    def __getitem__(self, page: slice) -> list[Case]:
+        # Paginator asks for at most a page, and less only at the end, where the query finds
+        # no more rows: a page is read by where it starts.
+        assert page.stop - page.start <= QUEUE_PAGE_SIZE
+        return _QUEUE_PAGE.all((self.shape, page.start), **self.values)
+
+
+def _filter_due(
+    qs: QuerySet[Case], due: str, now: datetime | None, soon: datetime | None
+) -> QuerySet[Case]:
+    # The same rules as due_state(), in SQL; now and soon as _queue_read() took them.
     if due == "overdue":
         return qs.filter(Q(effective_due__lt=now), status__in=OPEN_STATUSES)
     if due == "soon":
         return qs.filter(
-            Q(effective_due__gte=now, effective_due__lt=now + _due_soon()),
+            Q(effective_due__gte=now, effective_due__lt=soon),
             status__in=OPEN_STATUSES,
             clock_paused_at__isnull=True,
         )

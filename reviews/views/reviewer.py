@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -72,9 +71,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()  # a bad value shows as a field error; the valid filters still apply
         filters = form.cleaned_data
-    cases = selectors.reviewer_queue(_user(request), filters)
-    page = Paginator(cases, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.page_rows(page.object_list)  # type: ignore[arg-type]
+    page = selectors.queue_page(_user(request), filters, request.GET.get("page"))
     current = filters.get("sort") or "due"
     context = {
         "form": form,

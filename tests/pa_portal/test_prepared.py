@@ -163,3 +163,14 @@ def test_it_refuses_a_locking_read_outside_a_transaction(riverside: User, settin
         assert read.all("", pk=-1) == []
     with pytest.raises(TransactionManagementError):
         read.all("", pk=1)
+
+
+def test_it_counts_what_the_queryset_counts(riverside: User, lakeside: User) -> None:
+    read = Prepared(_by_clinic, organization_id=int)
+    for user, made in ((riverside, 3), (lakeside, 1)):
+        for _ in range(made):
+            make_case(user)
+        assert user.organization_id is not None
+        expected = _by_clinic("", organization_id=user.organization_id).count()
+        assert read.count("", organization_id=user.organization_id) == expected == made
+    assert read.count("", organization_id=2**70) == 0  # beyond bigint: none, unasked
