@@ -65,6 +65,12 @@ def _checked(kind: type, name: str, value: Any) -> Any:
     return value
 
 
+def _beyond_bigint(values: dict[str, Any]) -> bool:
+    """A value no bigint holds: Django decides per lookup what it means (no row for an id, every
+    row for a bound), so such a call is the ordinary queryset's, not a prepared one."""
+    return any(type(v) is int and not _BIGINT[0] <= v <= _BIGINT[1] for v in values.values())
+
+
 @dataclass(frozen=True)
 class _Plan:
     model: type[Model]
@@ -100,6 +106,8 @@ class Prepared[M: Model]:
 
     def all(self, shape: Hashable, **values: Any) -> list[M]:
         """Every row, as list(build(shape, **values)) gives them."""
+        if _beyond_bigint(values):
+            return list(self.build(shape, **values))
         plan = self._plans.get(shape) or self._plan(shape, list(values))
         params = self._bound(shape, plan, values)
         return [] if params is None else self._run(plan, params)
@@ -107,7 +115,7 @@ class Prepared[M: Model]:
     def _bound(
         self, shape: Hashable, plan: _Plan, values: dict[str, Any]
     ) -> tuple[Any, ...] | None:
-        """The plan's parameters with this call's values; None: it finds nothing, unasked."""
+        """The plan's parameters with this call's values; None: the shape matches nothing."""
         if plan.compiler is None:
             self._verify(shape, values, plan, None)
             return None
@@ -118,15 +126,13 @@ class Prepared[M: Model]:
             value = _checked(self.slots[name], name, values[name])
             for position in positions:
                 params[position] = value
-        if any(type(v) is int and not _BIGINT[0] <= v <= _BIGINT[1] for v in values.values()):
-            # Beyond any bigint column: the ORM finds no row without asking (EmptyResultSet).
-            self._verify(shape, values, plan, None)
-            return None
         self._verify(shape, values, plan, tuple(params))
         return tuple(params)
 
     def count(self, shape: Hashable, **values: Any) -> int:
         """How many rows all() would give, counted by PostgreSQL (the query's ids, counted)."""
+        if _beyond_bigint(values):
+            return self.build(shape, **values).count()
         plan = self._counts.get(shape) or self._plan(shape, list(values), counting=True)
         params = self._bound(shape, plan, values)
         if params is None:

@@ -100,7 +100,7 @@ def test_it_takes_only_the_slots_own_type(riverside: User) -> None:
 @hsettings(max_examples=30, deadline=None)
 @given(pk=st.integers(min_value=-(2**70), max_value=2**70))
 def test_it_finds_what_the_orm_finds_for_any_id(pk: int) -> None:
-    # Beyond bigint the ORM answers "no row" without asking; so does a prepared read.
+    # Beyond bigint a prepared read is the ORM's own read, which knows what the value means.
     read = Prepared(lambda shape, *, pk: Case.objects.filter(pk=pk), pk=int)
     assert [c.pk for c in read.all("", pk=pk)] == list(
         Case.objects.filter(pk=pk).values_list("pk", flat=True)
@@ -173,4 +173,4 @@ def test_it_counts_what_the_queryset_counts(riverside: User, lakeside: User) -> 
         assert user.organization_id is not None
         expected = _by_clinic("", organization_id=user.organization_id).count()
         assert read.count("", organization_id=user.organization_id) == expected == made
-    assert read.count("", organization_id=2**70) == 0  # beyond bigint: none, unasked
+    assert read.count("", organization_id=2**70) == 0  # beyond bigint: the ORM's own answer
