@@ -146,8 +146,18 @@ def reviewer(port: int, cookie: str, csrf: str, deadline: float, stats: Stats) -
             )
 
 
+def password_backend(tree: Path, env: dict[str, str]) -> str:
+    """The backend that signs in with a password in the tree being served, as a sign-in would
+    name it in the session (its last one; the first only refuses locked-out usernames). Asked of
+    that tree, not this one: bench/compare.py serves older trees with this load test."""
+    ask = "from django.conf import settings; print(settings.AUTHENTICATION_BACKENDS[-1])"
+    command = [sys.executable, "manage.py", "shell", "-v", "0", "-c", ask]
+    done = subprocess.run(command, cwd=tree, env=env, check=True, capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
 def setup_users(
-    clinics: int, per_clinic: int, reviewers: int
+    clinics: int, per_clinic: int, reviewers: int, backend: str
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Clinic staff with API tokens; pharmacists with a verified two-factor session each."""
     from django.conf import settings
@@ -173,9 +183,7 @@ def setup_users(
         device = TOTPDevice.objects.create(user=user, name="load", confirmed=True)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        # The backend that signs in with a password, as a sign-in would name it (the last one;
-        # the first only refuses locked-out usernames).
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+        session[BACKEND_SESSION_KEY] = backend
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.create()
@@ -355,7 +363,8 @@ def main() -> int:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pa_portal.settings")
         django.setup()
         per_clinic = max(1, args.clinic_users // args.clinics)
-        staff, sessions = setup_users(args.clinics, per_clinic, args.reviewers)
+        backend = password_backend(tree, owner)
+        staff, sessions = setup_users(args.clinics, per_clinic, args.reviewers, backend)
         port = devstack.free_port()
         servers = {
             "gunicorn": [sys.executable, "-m", "gunicorn", "pa_portal.wsgi:application", "-w", str(args.workers),
