@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from pa_portal.prepared import Prepared
-from reviews import selectors
-from reviews.models import Case, CaseEvent
+from reviews import selectors, services
+from reviews.models import Case, CaseEvent, Status
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +174,18 @@ def test_it_counts_what_the_queryset_counts(riverside: User, lakeside: User) -> 
         expected = _by_clinic("", organization_id=user.organization_id).count()
         assert read.count("", organization_id=user.organization_id) == expected == made
     assert read.count("", organization_id=2**70) == 0  # beyond bigint: the ORM's own answer
+
+
+def test_it_never_serves_one_clinics_case_to_another_nor_a_stale_status(
+    riverside: User, lakeside: User, pharmacist: User
+) -> None:
+    # The plans hold SQL, never rows: each call binds its own clinic and reads the row as it is.
+    theirs, ours = make_case(lakeside), make_case(riverside)
+    for _ in range(2):  # the second time through, every plan is made
+        assert selectors.case_for(riverside, ours.pk).pk == ours.pk
+        with pytest.raises(selectors.Http404):
+            selectors.case_for(riverside, theirs.pk)
+        assert selectors.case_for(lakeside, theirs.pk).pk == theirs.pk
+    assert selectors.reviewer_case(pharmacist, ours.pk).status == Status.SUBMITTED
+    services.case_claim(actor=pharmacist, case=ours)
+    assert selectors.reviewer_case(pharmacist, ours.pk).status == Status.IN_REVIEW
