@@ -97,7 +97,7 @@ class _BoundQuery:
 
 class Prepared[M: Model]:
     """A read compiled once per shape: `build(shape, **values)` gives its queryset; slots names
-    each value's type (int, str or datetime)."""
+    each value's type (int, str, date or datetime)."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], **slots: type) -> None:
         self.build, self.slots = build, slots
