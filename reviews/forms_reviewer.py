@@ -12,7 +12,7 @@ from django import forms
 
 from accounts.models import DIRECTOR_ROLES, REVIEWER_ROLES, Organization, User
 
-from . import labels
+from . import labels, services
 from .models import (
     INTERNAL_NOTE_MAX_LENGTH,
     ChecklistOverride,
@@ -163,9 +163,11 @@ class PendForm(forms.Form):
     )
 
     def clean_items(self) -> list[str]:
-        items = [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
-        if not items:
-            raise forms.ValidationError("List at least one item of information.")
+        # The service's rule, its message on this field (blank lines dropped as it drops them).
+        lines = self.cleaned_data["items"].splitlines()
+        items = [line.strip() for line in lines if not is_blank(line)]
+        if problem := services.pend_items_problem(items):
+            raise forms.ValidationError(problem)
         return items
 
 

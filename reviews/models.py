@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Length, Upper
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from .members import MAX_TYPED_MEMBER_ID
 
@@ -382,6 +382,13 @@ class IdentityRuling(models.Model):
         return f"{self.case_id} ~ {self.other_member_key}: {self.ruling}"
 
 
+# What one pend may ask for: items the clinic can work through, each a line it can read (the
+# page, the e-mail and the history show them whole).
+PEND_ITEMS_MAX = 30
+PEND_ITEM_MAX_LENGTH = 500
+_JSON_LENGTH = Func(F("items"), function="jsonb_array_length", output_field=models.IntegerField())
+
+
 class RequestForInformation(models.Model):
     """A pend: what the reviewer asked the clinic for, and the clinic's answer."""
 
@@ -404,7 +411,15 @@ class RequestForInformation(models.Model):
             # At most one open request for information per case.
             models.UniqueConstraint(
                 fields=["case"], condition=Q(answered_at__isnull=True), name="one_open_rfi_per_case"
-            )
+            ),
+            # A list of 1 to PEND_ITEMS_MAX items (each item's length: services.review).
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThanOrEqual(_JSON_LENGTH, 1),
+                    LessThanOrEqual(_JSON_LENGTH, PEND_ITEMS_MAX),
+                ),
+                name="rfi_items_1_to_max",
+            ),
         ]
 
     def __str__(self) -> str:

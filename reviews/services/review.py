@@ -11,6 +11,8 @@ from accounts.models import REVIEWER_ROLES, User
 
 from ..labels import criterion_label, status_label
 from ..models import (
+    PEND_ITEM_MAX_LENGTH,
+    PEND_ITEMS_MAX,
     Case,
     ChecklistOverride,
     RequestForInformation,
@@ -101,13 +103,28 @@ def case_release(*, actor: User, case: Case, reason: str = "") -> Case:
 
 
 @atomic
+def pend_items_problem(items: list[str]) -> str:
+    """Why a pend's list of items (blank ones already dropped) cannot be sent; "" if it can."""
+    if not items:
+        return "List at least one item of information the clinic must provide."
+    if len(items) > PEND_ITEMS_MAX:
+        return f"List at most {PEND_ITEMS_MAX} items of information; this list has {len(items)}."
+    for number, item in enumerate(items, start=1):
+        if len(item) > PEND_ITEM_MAX_LENGTH:
+            return (
+                f"Item {number} has {len(item):,} characters; each item may have at most "
+                f"{PEND_ITEM_MAX_LENGTH}."
+            )
+    return ""
+
+
 def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -> Case:
     """Ask the clinic for information; the clock pauses if the policy setting says so."""
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.PEND)
     items = [item.strip() for item in items if not is_blank(item)]
-    if not items:
-        raise ServiceError("List at least one item of information the clinic must provide.")
+    if problem := pend_items_problem(items):
+        raise ServiceError(problem)
     now = timezone.now()
     case.status = to_status
     case.ever_pended = True
