@@ -102,7 +102,6 @@ def case_release(*, actor: User, case: Case, reason: str = "") -> Case:
     return _reassign(_locked(case), actor, Action.RELEASE, None, reason)
 
 
-@atomic
 def pend_items_problem(items: list[str]) -> str:
     """Why a pend's list of items (blank ones already dropped) cannot be sent; "" if it can."""
     if not items:
@@ -118,6 +117,7 @@ def pend_items_problem(items: list[str]) -> str:
     return ""
 
 
+@atomic
 def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -> Case:
     """Ask the clinic for information; the clock pauses if the policy setting says so."""
     case = _locked(case)

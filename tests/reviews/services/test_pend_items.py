@@ -96,3 +96,12 @@ def test_postgresql_refuses_a_list_of_no_items_or_too_many(
     with app_connection() as app, pytest.raises(errors.CheckViolation, match="rfi_items_1_to_max"):
         app.execute(insert, [case.pk, pharmacist.pk, items])
     assert not RequestForInformation.objects.filter(case=case).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_pends_in_a_transaction_of_its_own(riverside: User, pharmacist: User) -> None:
+    # Outside any caller's transaction, as a page calls it: the row lock needs the service's.
+    case = _claimed(riverside, pharmacist)
+    services.case_pend(actor=pharmacist, case=case, items=["Inhibitor titer"])
+    case.refresh_from_db()
+    assert case.status == Status.PENDED
