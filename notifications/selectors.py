@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from pa_portal.prepared import Prepared
-from reviews.selectors import Viewer, cases_visible_to, sees_clinic
+from reviews.selectors import Viewer, cases_visible_to, sees_clinic, viewer_values
 
 from .models import KINDS_BY_ROLE, Delivery, Notification, Preference
 
@@ -26,10 +26,8 @@ def shown_to(user: User) -> QuerySet[Notification]:
 
 def _reader(user: User) -> tuple[tuple[str, bool, bool], dict[str, Any]]:
     """What decides the SQL of shown_to(user) (role, active, has a clinic), and its values."""
-    values: dict[str, Any] = {"recipient_id": user.pk}
-    if sees_clinic(user):  # the only reader whose clinic is in the SQL
-        values["organization_id"] = user.organization_id
-    return (user.role, user.is_active, "organization_id" in values), values
+    values = {"recipient_id": user.pk, **viewer_values(user)}
+    return (user.role, user.is_active, sees_clinic(user)), values
 
 
 def _shown_query(

@@ -78,6 +78,12 @@ def sees_clinic(user: User | Viewer) -> bool:
     return user.role == Role.PRESCRIBER and user.organization_id is not None
 
 
+def viewer_values(user: User) -> dict[str, Any]:
+    """What a prepared read of cases_visible_to(user) binds from the user: the clinic, for clinic
+    staff alone. Its shape must hold sees_clinic(user), which decides whether it is there."""
+    return {"organization_id": user.organization_id} if sees_clinic(user) else {}
+
+
 # A case page shows the decision (and who made it) and the authorization: joined to the case's
 # own query instead of two more (issue 20); case_record and decision_of use what it fetched.
 OUTCOME = ("decision__decided_by", "authorization")
@@ -88,9 +94,9 @@ def case_for(user: User, pk: int, *, with_outcome: bool = False) -> Case:
 
 
 def _one_case_query(
-    shape: tuple[str, bool, bool], *, pk: int, organization_id: int | None = None
+    shape: tuple[str, bool, bool, bool], *, pk: int, organization_id: int | None = None
 ) -> QuerySet[Case]:
-    role, with_due, with_outcome = shape
+    role, _, with_due, with_outcome = shape
     qs = cases_visible_to(Viewer(role, organization_id))
     if with_due:
         qs = with_effective_due(qs)
@@ -106,8 +112,8 @@ _ONE_CASE = Prepared(_one_case_query, pk=int, organization_id=int)
 
 def _one_case(user: User, pk: int, *, with_outcome: bool, with_due: bool) -> Case:
     """Case pk as the user's scope allows, joined to its OUTCOME if asked; outside it, 404."""
-    values = {"pk": pk, "organization_id": user.organization_id} if sees_clinic(user) else {}
-    case = _ONE_CASE.one((user.role, with_due, with_outcome), **({"pk": pk} | values))
+    shape = (user.role, sees_clinic(user), with_due, with_outcome)
+    case = _ONE_CASE.one(shape, pk=pk, **viewer_values(user))
     if case is None:
         raise Http404("No such case.")
     return case
