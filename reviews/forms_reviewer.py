@@ -163,9 +163,8 @@ class PendForm(forms.Form):
     )
 
     def clean_items(self) -> list[str]:
-        # The service's rule, its message on this field (blank lines dropped as it drops them).
-        lines = self.cleaned_data["items"].splitlines()
-        items = [line.strip() for line in lines if not is_blank(line)]
+        # The service's rule, its message on this field.
+        items = services.pend_items_kept(self.cleaned_data["items"].splitlines())
         if problem := services.pend_items_problem(items):
             raise forms.ValidationError(problem)
         return items

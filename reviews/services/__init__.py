@@ -84,6 +84,7 @@ from .review import (
     case_pend,
     case_release,
     checklist_override,
+    pend_items_kept,
     pend_items_problem,
 )
 
@@ -140,6 +141,7 @@ __all__ = [
     "patient_correct_member_id",
     "patient_create",
     "patient_resolve",
+    "pend_items_kept",
     "pend_items_problem",
     "preview_draft",
     "record_event",

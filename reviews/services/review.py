@@ -3,6 +3,7 @@ checklist lines."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -102,8 +103,13 @@ def case_release(*, actor: User, case: Case, reason: str = "") -> Case:
     return _reassign(_locked(case), actor, Action.RELEASE, None, reason)
 
 
+def pend_items_kept(items: Iterable[str]) -> list[str]:
+    """The items a pend sends: each trimmed, those that show nothing (reviews.text) left out."""
+    return [item.strip() for item in items if not is_blank(item)]
+
+
 def pend_items_problem(items: list[str]) -> str:
-    """Why a pend's list of items (blank ones already dropped) cannot be sent; "" if it can."""
+    """Why a pend's list of items (pend_items_kept) cannot be sent; "" if it can."""
     if not items:
         return "List at least one item of information the clinic must provide."
     if len(items) > PEND_ITEMS_MAX:
@@ -122,7 +128,7 @@ def case_pend(*, actor: User, case: Case, items: list[str], message: str = "") -
     """Ask the clinic for information; the clock pauses if the policy setting says so."""
     case = _locked(case)
     from_status, to_status = _reviewer_move(case, actor, Action.PEND)
-    items = [item.strip() for item in items if not is_blank(item)]
+    items = pend_items_kept(items)
     if problem := pend_items_problem(items):
         raise ServiceError(problem)
     now = timezone.now()
