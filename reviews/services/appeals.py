@@ -25,7 +25,7 @@ from .base import _locked, _require_clinic, atomic, record_event
 from .documents import document_attach
 from .drafting import (
     DETAIL_FIELDS,
-    _check_clinic_text,
+    check_clinic_text,
     create_draft,
     given_details,
     submit_locked,
@@ -82,7 +82,7 @@ def case_appeal(
         )
     if is_blank(statement):
         raise ServiceError("Say why the decision should change: the appeal needs a statement.")
-    _check_clinic_text("The appeal statement", statement)
+    check_clinic_text("The appeal statement", statement)
     new_facts = dict(facts or {})
     refuse_portal_facts(new_facts)
     appeal = create_draft(

@@ -127,7 +127,7 @@ def _checked_details(details: Mapping[str, Any]) -> dict[str, Any]:
 def _check_urgency(urgency: str, expedite_reason: str) -> None:
     if urgency not in Urgency.values:
         raise ServiceError(f"Urgency must be one of {', '.join(Urgency.values)}.")
-    _check_clinic_text("The reason for an expedited review", expedite_reason)
+    check_clinic_text("The reason for an expedited review", expedite_reason)
     if urgency == Urgency.EXPEDITED and is_blank(expedite_reason):
         raise ServiceError(
             "An expedited request needs the reason waiting the standard time could "
@@ -135,7 +135,7 @@ def _check_urgency(urgency: str, expedite_reason: str) -> None:
         )
 
 
-def _check_clinic_text(what: str, text: str) -> None:
+def check_clinic_text(what: str, text: str) -> None:
     """The one limit of the clinic's free text, for every door (models.CLINIC_TEXT_MAX_LENGTH)."""
     if len(text) > CLINIC_TEXT_MAX_LENGTH:
         raise ServiceError(
@@ -226,7 +226,7 @@ def case_answer_rfi(
     given = _checked_details(given_details(details))
     if not facts and is_blank(note) and not given:
         raise ServiceError("Give the requested information or a note explaining it.")
-    _check_clinic_text("The note", note)
+    check_clinic_text("The note", note)
     merged = {**case.facts, **(facts or {})}
     validate_facts(merged)
     changed = sorted(k for k in (facts or {}) if case.facts.get(k) != merged[k])
@@ -270,7 +270,7 @@ def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     case = _locked(case)
     _require_clinic(actor, case.organization_id)
     from_status, to_status = _move(case, actor, Action.WITHDRAW)
-    _check_clinic_text("The reason", reason)
+    check_clinic_text("The reason", reason)
     case.status = to_status
     case.assigned_to = None
     case.save(update_fields=["status", "assigned_to", "updated_at"])
